@@ -1,0 +1,95 @@
+//! The OpenAI wire format, spoken by most providers. Requests get byte-level edits of the few
+//! members that change (model, settings, `stream_options`); responses and streams pass
+//! through untouched.
+
+use crate::api::ApiKind;
+use crate::config::{settings, ProviderConfig};
+use crate::error::ProxyError;
+use crate::json::{self, Edit, ObjectView, ViewError};
+use std::borrow::Cow;
+
+/// A request body ready for the upstream.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// `None`: forward the client's bytes.
+    pub body: Option<Vec<u8>>,
+    pub model: String,
+    pub stream: bool,
+    /// The client did not ask for stream usage; the gateway did.
+    pub usage_injected: bool,
+}
+
+/// Validates and rewrites an OpenAI request body for an OpenAI-wire upstream.
+pub fn prepare_request(api: ApiKind, body: &[u8], cfg: &ProviderConfig) -> Result<Prepared, ProxyError> {
+    let with_settings = settings::apply(&cfg.settings, body);
+    let current: &[u8] = with_settings.as_deref().unwrap_or(body);
+    let view = ObjectView::parse(current).map_err(view_error)?;
+
+    let requested = view
+        .get_str("model")
+        .map_err(|_| ProxyError::invalid_request("`model` must be a string").with_param("model"))?;
+    let requested = requested.unwrap_or(Cow::Borrowed(""));
+    let model = cfg.model_map.map(&requested).to_string();
+    if model.is_empty() && api.requires_model() {
+        return Err(ProxyError::invalid_request("you must provide a model parameter").with_param("model"));
+    }
+    let stream = view
+        .get_bool("stream")
+        .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?
+        .unwrap_or(false);
+
+    let mut edits = Vec::new();
+    if model != requested {
+        edits.push(Edit::Set("model".into(), json::string_value(&model)));
+    }
+    let mut usage_injected = false;
+    if stream && cfg.stream_usage && matches!(api, ApiKind::ChatCompletions | ApiKind::Completions) {
+        match view.get("stream_options") {
+            None => {
+                edits.push(Edit::Set("stream_options".into(), br#"{"include_usage":true}"#.to_vec()));
+                usage_injected = true;
+            }
+            Some(raw) => {
+                let opts = ObjectView::parse(raw.get().as_bytes()).map_err(|_| {
+                    ProxyError::invalid_request("`stream_options` must be an object").with_param("stream_options")
+                })?;
+                if !opts.contains("include_usage") {
+                    let updated = json::set_path(raw.get().as_bytes(), &["include_usage"], b"true", false)
+                        .unwrap_or_else(|| raw.get().as_bytes().to_vec());
+                    edits.push(Edit::Set("stream_options".into(), updated));
+                    usage_injected = true;
+                }
+            }
+        }
+    }
+    let body = if edits.is_empty() { with_settings } else { Some(view.apply(&edits)) };
+    Ok(Prepared { body, model, stream, usage_injected })
+}
+
+/// `protocol: original`: the body is the provider's own format. Map `model` when the body
+/// is a JSON object with a string model; otherwise forward it untouched.
+pub fn prepare_original(body: &[u8], cfg: &ProviderConfig) -> Prepared {
+    let with_settings = settings::apply(&cfg.settings, body);
+    let current: &[u8] = with_settings.as_deref().unwrap_or(body);
+    let Ok(view) = ObjectView::parse(current) else {
+        return Prepared { body: with_settings, ..Prepared::default() };
+    };
+    let requested = view.get_str("model").ok().flatten().unwrap_or(Cow::Borrowed(""));
+    let stream = view.get_bool("stream").ok().flatten().unwrap_or(false);
+    let model = cfg.model_map.map(&requested).to_string();
+    let body = if !requested.is_empty() && model != requested {
+        Some(view.apply(&[Edit::Set("model".into(), json::string_value(&model))]))
+    } else {
+        with_settings
+    };
+    Prepared { body, model, stream, usage_injected: false }
+}
+
+fn view_error(e: ViewError) -> ProxyError {
+    match e {
+        ViewError::Malformed(msg) => {
+            ProxyError::invalid_request(format!("the request body is not valid JSON: {msg}")).with_code("invalid_json")
+        }
+        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
+    }
+}

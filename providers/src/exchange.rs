@@ -1,0 +1,348 @@
+//! One request's journey, as plain data: the glue calls these methods from its callbacks and
+//! applies the plans they return. Nothing here touches the host.
+//!
+//! Order of calls: `start` (request headers) → `request_body` (only when `read_body`) →
+//! `response_headers` → `response_chunk`… (only in `ResponseMode::Stream`).
+
+use crate::api::{self, ApiKind};
+use crate::config::{BasePathHandling, ProviderConfig, Protocol};
+use crate::dialect::{openai, Dialect};
+use crate::error::ProxyError;
+use crate::providers::Auth;
+use std::sync::Arc;
+
+/// The request line and the few headers the core needs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestHead<'a> {
+    pub method: &'a str,
+    /// `:path`, with query.
+    pub path: &'a str,
+    pub content_type: Option<&'a str>,
+    pub content_length: Option<u64>,
+    /// False when the request ended with its headers.
+    pub has_body: bool,
+}
+
+/// Set (`Some`) or remove (`None`) a header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderEdit {
+    pub name: &'static str,
+    pub value: Option<String>,
+}
+
+impl HeaderEdit {
+    fn set(name: &'static str, value: impl Into<String>) -> Self {
+        HeaderEdit { name, value: Some(value.into()) }
+    }
+    fn remove(name: &'static str) -> Self {
+        HeaderEdit { name, value: None }
+    }
+}
+
+/// A response the filter sends itself; nothing goes upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalReply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl From<ProxyError> for LocalReply {
+    fn from(e: ProxyError) -> Self {
+        LocalReply { status: e.status, content_type: "application/json", body: e.to_openai_json() }
+    }
+}
+
+/// What to do once the request headers are in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadersPlan {
+    pub edits: Vec<HeaderEdit>,
+    /// Buffer the body and call `request_body`; the headers are held until then.
+    pub read_body: bool,
+}
+
+/// What to do with a complete request body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BodyPlan {
+    pub edits: Vec<HeaderEdit>,
+    /// The new body; `None` keeps the client's bytes.
+    pub body: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    /// Forward the response untouched without reading it.
+    Passthrough,
+    /// Feed each chunk to `response_chunk` and send what it writes.
+    Stream,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponsePlan {
+    pub edits: Vec<HeaderEdit>,
+    pub mode: ResponseMode,
+}
+
+/// Request headers that carry client credentials; none of them may reach a provider.
+const CLIENT_CREDENTIAL_HEADERS: &[&str] = &["authorization", "x-api-key", "api-key", "x-goog-api-key"];
+
+/// A request in flight.
+#[derive(Debug)]
+pub struct Exchange {
+    provider: Arc<ProviderConfig>,
+    /// `None` under `protocol: original` (the client speaks the provider's own API).
+    api: Option<ApiKind>,
+    resource: String,
+    client_path: String,
+    client_query: String,
+    token: usize,
+    /// The upstream model, once the body is read.
+    model: String,
+    stream: bool,
+}
+
+impl Exchange {
+    /// Starts a request for `provider`. `random` picks the API token (uniformly).
+    pub fn start(provider: &Arc<ProviderConfig>, head: &RequestHead<'_>, random: u64) -> Result<(Exchange, HeadersPlan), LocalReply> {
+        let p = provider.as_ref();
+        let (raw_path, raw_query) = api::split_query(head.path);
+        let client_path = match &p.base_path {
+            Some((base, BasePathHandling::RemovePrefix)) => strip_base(raw_path, base),
+            _ => raw_path,
+        };
+        let is_post = head.method.eq_ignore_ascii_case("POST");
+        let (api, resource) = match p.protocol {
+            Protocol::Original => (None, String::new()),
+            Protocol::OpenAi => {
+                let Some(found) = api::detect(head.path) else {
+                    return Err(ProxyError::not_found(format!("no AI API at path {}", safe_path(raw_path))).into());
+                };
+                if !p.spec.apis.contains(&found.kind) {
+                    return Err(ProxyError::not_found(format!(
+                        "provider `{}` does not serve the {} API",
+                        p.spec.name,
+                        found.kind.name()
+                    ))
+                    .into());
+                }
+                (Some(found.kind), found.resource.to_string())
+            }
+        };
+        let json_body = is_post && head.has_body && is_json(head.content_type);
+        let read_body = match api {
+            Some(kind) => {
+                if kind.has_model_body() && is_post && !head.has_body {
+                    return Err(ProxyError::invalid_request("the request has no body").into());
+                }
+                (kind.has_model_body() && json_body) || (p.endpoint.path.needs_model(kind) && head.has_body)
+            }
+            None => json_body && (!p.model_map.is_empty() || !p.settings.is_empty()),
+        };
+        if read_body {
+            if let Some(len) = head.content_length {
+                if len > p.max_body_bytes as u64 {
+                    return Err(ProxyError::too_large(p.max_body_bytes).into());
+                }
+            }
+        }
+        let token = if p.tokens.is_empty() { 0 } else { (random % p.tokens.len() as u64) as usize };
+        let ex = Exchange {
+            provider: provider.clone(),
+            api,
+            resource,
+            client_path: client_path.to_string(),
+            client_query: raw_query.to_string(),
+            token,
+            model: String::new(),
+            stream: false,
+        };
+        let mut edits = Vec::with_capacity(8);
+        for h in CLIENT_CREDENTIAL_HEADERS {
+            edits.push(HeaderEdit::remove(h));
+        }
+        if let Some(auth) = ex.auth_header() {
+            edits.push(auth);
+        }
+        if let Some(host) = &p.endpoint.host {
+            edits.push(HeaderEdit::set(":authority", host.clone()));
+        }
+        edits.push(HeaderEdit::remove("accept-encoding"));
+        edits.push(HeaderEdit::set("x-envoy-upstream-rq-timeout-ms", p.timeout_ms.to_string()));
+        let path_needs_model = api.is_some_and(|k| p.endpoint.path.needs_model(k));
+        if path_needs_model && !read_body {
+            return Err(ProxyError::invalid_request(
+                "the Azure deployment comes from the model, but this request has no JSON body with a model",
+            )
+            .into());
+        }
+        if !path_needs_model {
+            edits.push(HeaderEdit::set(":path", ex.upstream_path()));
+        }
+        if read_body {
+            // The body may change size; the exact length is set again once it is known.
+            edits.push(HeaderEdit::remove("content-length"));
+        }
+        Ok((ex, HeadersPlan { edits, read_body }))
+    }
+
+    /// The complete request body (only called when `HeadersPlan::read_body`).
+    pub fn request_body(&mut self, body: &[u8]) -> Result<BodyPlan, LocalReply> {
+        let p = self.provider.clone();
+        if body.len() > p.max_body_bytes {
+            return Err(ProxyError::too_large(p.max_body_bytes).into());
+        }
+        let prepared = match (self.api, p.spec.dialect) {
+            (Some(kind), Dialect::OpenAi) => openai::prepare_request(kind, body, &p)?,
+            (None, Dialect::OpenAi) => openai::prepare_original(body, &p),
+        };
+        self.model = prepared.model;
+        self.stream = prepared.stream;
+        let mut edits = Vec::with_capacity(2);
+        if self.api.is_some_and(|k| p.endpoint.path.needs_model(k)) {
+            if self.model.is_empty() || self.model.contains(['/', '?', '#']) {
+                return Err(ProxyError::invalid_request("the model is not a valid Azure deployment name")
+                    .with_param("model")
+                    .into());
+            }
+            edits.push(HeaderEdit::set(":path", self.upstream_path()));
+        }
+        let len = prepared.body.as_ref().map_or(body.len(), Vec::len);
+        edits.push(HeaderEdit::set("content-length", len.to_string()));
+        Ok(BodyPlan { edits, body: prepared.body })
+    }
+
+    /// The upstream's response headers.
+    pub fn response_headers(&mut self, _status: u16, _content_type: Option<&str>) -> ResponsePlan {
+        // OpenAI-wire providers answer in the client's format already: forward untouched.
+        ResponsePlan { edits: Vec::new(), mode: ResponseMode::Passthrough }
+    }
+
+    /// One chunk of a streamed response (`ResponseMode::Stream`); `end` on the last one.
+    pub fn response_chunk(&mut self, chunk: &[u8], _end: bool, out: &mut Vec<u8>) {
+        out.extend_from_slice(chunk);
+    }
+
+    /// The API of this request (`None` under `protocol: original`).
+    pub fn api(&self) -> Option<ApiKind> {
+        self.api
+    }
+
+    /// The upstream model (after mapping), empty until the body is read.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    pub fn is_stream(&self) -> bool {
+        self.stream
+    }
+
+    fn auth_header(&self) -> Option<HeaderEdit> {
+        let token = self.provider.tokens.get(self.token)?;
+        match self.provider.spec.auth {
+            Auth::Bearer => Some(HeaderEdit::set("authorization", format!("Bearer {token}"))),
+            Auth::RawAuthorization => Some(HeaderEdit::set("authorization", token.clone())),
+            Auth::Header(name) => Some(HeaderEdit::set(name, token.clone())),
+            Auth::None => None,
+        }
+    }
+
+    /// Path and query for the upstream.
+    fn upstream_path(&self) -> String {
+        let p = &self.provider;
+        let path = match self.api {
+            Some(kind) => p.endpoint.path.build(kind, &self.resource, &self.client_path, &self.model),
+            None => self.client_path.clone(),
+        };
+        let mut full = String::with_capacity(path.len() + 32);
+        if let Some((base, BasePathHandling::Prepend)) = &p.base_path {
+            if !path.starts_with(base.as_str()) {
+                full.push_str(base);
+            }
+        }
+        if !p.provider_base_path.is_empty() && !path.starts_with(p.provider_base_path.as_str()) {
+            full.push_str(&p.provider_base_path);
+        }
+        full.push_str(&path);
+        if full.is_empty() {
+            full.push('/');
+        }
+        let query = merge_query(&p.endpoint.query, &self.client_query);
+        if !query.is_empty() {
+            full.push('?');
+            full.push_str(&query);
+        }
+        full
+    }
+}
+
+fn strip_base<'a>(path: &'a str, base: &str) -> &'a str {
+    match path.strip_prefix(base) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => path,
+    }
+}
+
+/// JSON or unspecified content types (clients often omit it).
+fn is_json(content_type: Option<&str>) -> bool {
+    match content_type {
+        None => true,
+        Some(ct) => {
+            let ct = ct.trim_start().to_ascii_lowercase();
+            ct.starts_with("application/json") || ct.is_empty() || (ct.starts_with("application/") && ct.contains("+json"))
+        }
+    }
+}
+
+/// Configured parameters first; client parameters with the same name are dropped.
+fn merge_query(configured: &str, client: &str) -> String {
+    if client.is_empty() {
+        return configured.to_string();
+    }
+    if configured.is_empty() {
+        return client.to_string();
+    }
+    let names: Vec<&str> = configured.split('&').map(|kv| kv.split('=').next().unwrap_or("")).collect();
+    let mut out = configured.to_string();
+    for kv in client.split('&').filter(|kv| !kv.is_empty()) {
+        let name = kv.split('=').next().unwrap_or("");
+        if !names.contains(&name) {
+            out.push('&');
+            out.push_str(kv);
+        }
+    }
+    out
+}
+
+/// A client path for an error message: bounded, printable.
+fn safe_path(path: &str) -> String {
+    path.chars().take(200).filter(|c| !c.is_control()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_merging() {
+        assert_eq!(merge_query("api-version=1", "api-version=2&x=1"), "api-version=1&x=1");
+        assert_eq!(merge_query("", "x=1"), "x=1");
+        assert_eq!(merge_query("a=1", ""), "a=1");
+    }
+
+    #[test]
+    fn base_path_stripping() {
+        assert_eq!(strip_base("/ai/v1/chat", "/ai"), "/v1/chat");
+        assert_eq!(strip_base("/aiv1/chat", "/ai"), "/aiv1/chat");
+        assert_eq!(strip_base("/ai", "/ai"), "/");
+    }
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json(None));
+        assert!(is_json(Some("application/json; charset=utf-8")));
+        assert!(is_json(Some("Application/JSON")));
+        assert!(!is_json(Some("multipart/form-data; boundary=x")));
+        assert!(!is_json(Some("text/plain")));
+    }
+}

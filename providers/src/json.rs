@@ -1,0 +1,348 @@
+//! Byte-level edits of a JSON object: "don't re-serialise what you didn't touch".
+//!
+//! `ObjectView::parse` validates the whole document with serde_json and records, for each
+//! top-level member, where its value sits in the input. Edits then copy the input verbatim
+//! around the few values that change, so unknown fields, key order, whitespace and number
+//! formats (`1e2`, `0.10`) reach the upstream exactly as the client sent them.
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Why a body is not an editable JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewError {
+    /// Not valid JSON (serde_json's message, which quotes no input).
+    Malformed(String),
+    /// Valid JSON, but not an object.
+    NotAnObject,
+}
+
+/// A member of the top-level object: its (unescaped) key and the byte range of its value.
+#[derive(Debug, Clone)]
+pub struct Member<'a> {
+    pub key: Cow<'a, str>,
+    pub value: &'a RawValue,
+    pub span: Range<usize>,
+}
+
+/// The top-level members of a JSON object, borrowed from the input.
+#[derive(Debug)]
+pub struct ObjectView<'a> {
+    input: &'a [u8],
+    members: Vec<Member<'a>>,
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let value: &'de RawValue = map.next_value()?;
+            out.push((key, value));
+        }
+        Ok(out)
+    }
+}
+
+/// Byte offset of `inner` inside `outer` (both from the same allocation).
+fn offset_in(outer: &[u8], inner: &str) -> Option<usize> {
+    let start = (inner.as_ptr() as usize).checked_sub(outer.as_ptr() as usize)?;
+    (start + inner.len() <= outer.len()).then_some(start)
+}
+
+impl<'a> ObjectView<'a> {
+    pub fn parse(input: &'a [u8]) -> Result<Self, ViewError> {
+        let text = std::str::from_utf8(input).map_err(|_| ViewError::Malformed("body is not UTF-8".into()))?;
+        let trimmed = text.trim_start();
+        if !trimmed.starts_with('{') {
+            // Distinguish "valid JSON of another type" from garbage, for a precise message.
+            return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Ok(_) => Err(ViewError::NotAnObject),
+                Err(e) => Err(ViewError::Malformed(e.to_string())),
+            };
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        let pairs = de.deserialize_map(MembersVisitor).map_err(|e| ViewError::Malformed(e.to_string()))?;
+        de.end().map_err(|e| ViewError::Malformed(e.to_string()))?;
+        let mut members = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            let start = offset_in(input, value.get())
+                .ok_or_else(|| ViewError::Malformed("value outside input".into()))?;
+            members.push(Member { key, value, span: start..start + value.get().len() });
+        }
+        Ok(ObjectView { input, members })
+    }
+
+    pub fn members(&self) -> &[Member<'a>] {
+        &self.members
+    }
+
+    /// The last member with this key (JSON parsers conventionally let the last one win).
+    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.members.iter().rev().find(|m| m.key == key).map(|m| m.value)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.members.iter().any(|m| m.key == key)
+    }
+
+    /// A string member; `Err` when present with another type.
+    pub fn get_str(&self, key: &str) -> Result<Option<Cow<'a, str>>, WrongType> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(raw) if raw.get() == "null" => Ok(None),
+            Some(raw) => serde_json::from_str::<Cow<'a, str>>(raw.get()).map(Some).map_err(|_| WrongType),
+        }
+    }
+
+    /// A boolean member; `Err` when present with another type.
+    pub fn get_bool(&self, key: &str) -> Result<Option<bool>, WrongType> {
+        match self.get(key).map(RawValue::get) {
+            None | Some("null") => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(WrongType),
+        }
+    }
+
+    /// Applies the edits in one pass and returns the new document.
+    ///
+    /// `Set` replaces the value of every member with that key (duplicates included) or, when
+    /// absent, appends the member before the closing brace. `Remove` drops the member.
+    pub fn apply(&self, edits: &[Edit]) -> Vec<u8> {
+        let extra: usize = edits.iter().map(|e| e.len_hint()).sum();
+        let mut out = Vec::with_capacity(self.input.len() + extra);
+        let mut cursor = 0;
+        let mut kept = 0usize;
+        for (i, m) in self.members.iter().enumerate() {
+            let Some(edit) = edits.iter().rev().find(|e| e.key() == m.key) else {
+                kept += 1;
+                continue;
+            };
+            match edit {
+                Edit::Set(_, value) => {
+                    out.extend_from_slice(self.input.get(cursor..m.span.start).unwrap_or_default());
+                    out.extend_from_slice(value);
+                    cursor = m.span.end;
+                    kept += 1;
+                }
+                Edit::Remove(_) => {
+                    // Drop from the separator before this member (or after it, for the first).
+                    let (from, to) = member_extent(self.input, &self.members, i);
+                    out.extend_from_slice(self.input.get(cursor..from).unwrap_or_default());
+                    cursor = to;
+                }
+            }
+        }
+        let close = self.input.iter().rposition(|&b| b == b'}').unwrap_or(self.input.len());
+        out.extend_from_slice(self.input.get(cursor..close).unwrap_or_default());
+        for edit in edits {
+            if let Edit::Set(key, value) = edit {
+                if !self.contains(key) && !edits_earlier_set(edits, edit, key) {
+                    if kept > 0 {
+                        out.push(b',');
+                    }
+                    write_key(&mut out, key);
+                    out.extend_from_slice(value);
+                    kept += 1;
+                }
+            }
+        }
+        out.extend_from_slice(self.input.get(close..).unwrap_or_default());
+        out
+    }
+}
+
+/// True when a later `Set` for the same key exists (only the last one is appended).
+fn edits_earlier_set(edits: &[Edit], this: &Edit, key: &str) -> bool {
+    let pos = edits.iter().position(|e| std::ptr::eq(e, this)).unwrap_or(0);
+    edits.iter().skip(pos + 1).any(|e| e.key() == key)
+}
+
+/// The byte range to delete for member `i`, including one adjacent comma.
+fn member_extent(input: &[u8], members: &[Member<'_>], i: usize) -> (usize, usize) {
+    let Some(m) = members.get(i) else { return (0, 0) };
+    // The key starts after the previous member's value (or the opening brace).
+    let prev_end = if i == 0 {
+        input.iter().position(|&b| b == b'{').map_or(0, |p| p + 1)
+    } else {
+        members.get(i - 1).map_or(0, |p| p.span.end)
+    };
+    if i == 0 {
+        // Remove through the comma that follows, if another member follows.
+        let end = match members.get(1) {
+            Some(next) => key_start(input, m.span.end, next.span.start),
+            None => m.span.end,
+        };
+        (prev_end, end)
+    } else {
+        (prev_end, m.span.end)
+    }
+}
+
+/// Where the key of the member whose value starts at `value_start` begins, searching after `from`.
+fn key_start(input: &[u8], from: usize, value_start: usize) -> usize {
+    // Between the previous value and this value: `<ws> , <ws> "key" <ws> : <ws>`.
+    let region = input.get(from..value_start).unwrap_or_default();
+    match region.iter().position(|&b| b == b',') {
+        Some(c) => {
+            let after = from + c + 1;
+            let rest = input.get(after..value_start).unwrap_or_default();
+            after + rest.iter().position(|&b| !b.is_ascii_whitespace()).unwrap_or(0)
+        }
+        None => from,
+    }
+}
+
+fn write_key(out: &mut Vec<u8>, key: &str) {
+    // Serialising a &str cannot fail.
+    if let Ok(k) = serde_json::to_vec(key) {
+        out.extend_from_slice(&k);
+    }
+    out.push(b':');
+}
+
+/// A member is present with another JSON type than asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongType;
+
+/// One change to a top-level member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Set the member to this JSON text (already serialised).
+    Set(String, Vec<u8>),
+    Remove(String),
+}
+
+impl Edit {
+    pub fn key(&self) -> &str {
+        match self {
+            Edit::Set(k, _) | Edit::Remove(k) => k,
+        }
+    }
+    fn len_hint(&self) -> usize {
+        match self {
+            Edit::Set(k, v) => k.len() + v.len() + 4,
+            Edit::Remove(_) => 0,
+        }
+    }
+}
+
+/// JSON text of a string.
+pub fn string_value(s: &str) -> Vec<u8> {
+    serde_json::to_vec(s).unwrap_or_else(|_| b"\"\"".to_vec())
+}
+
+/// Sets `path` (a list of object keys) inside the JSON object `doc` to `value`, creating
+/// intermediate objects. Members that are not objects on the way are replaced. With
+/// `overwrite == false` an existing leaf is kept. Returns `None` when `doc` is not an object.
+pub fn set_path(doc: &[u8], path: &[&str], value: &[u8], overwrite: bool) -> Option<Vec<u8>> {
+    let view = ObjectView::parse(doc).ok()?;
+    let (first, rest) = path.split_first()?;
+    let existing = view.get(first);
+    if rest.is_empty() {
+        if existing.is_some() && !overwrite {
+            return Some(doc.to_vec());
+        }
+        return Some(view.apply(&[Edit::Set((*first).to_string(), value.to_vec())]));
+    }
+    let child = match existing {
+        Some(raw) if raw.get().trim_start().starts_with('{') => set_path(raw.get().as_bytes(), rest, value, overwrite)?,
+        _ => set_path(b"{}", rest, value, overwrite)?,
+    };
+    Some(view.apply(&[Edit::Set((*first).to_string(), child)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(doc: &str, edits: &[Edit]) -> String {
+        String::from_utf8(ObjectView::parse(doc.as_bytes()).unwrap().apply(edits)).unwrap()
+    }
+
+    fn set(k: &str, v: &str) -> Edit {
+        Edit::Set(k.into(), v.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn replaces_in_place_keeping_everything_else() {
+        let doc = r#"{ "model" : "gpt-4", "temperature":0, "x":1e2, "z":{"a":[1,2]} }"#;
+        assert_eq!(
+            apply(doc, &[set("model", "\"deepseek-chat\"")]),
+            r#"{ "model" : "deepseek-chat", "temperature":0, "x":1e2, "z":{"a":[1,2]} }"#
+        );
+    }
+
+    #[test]
+    fn appends_missing_members() {
+        assert_eq!(apply(r#"{"a":1}"#, &[set("b", "true")]), r#"{"a":1,"b":true}"#);
+        assert_eq!(apply(r#"{ }"#, &[set("b", "true")]), r#"{ "b":true}"#);
+        assert_eq!(apply("{\"a\":1}\n", &[set("q\"k", "1")]), "{\"a\":1,\"q\\\"k\":1}\n");
+    }
+
+    #[test]
+    fn removes_members_anywhere() {
+        let doc = r#"{"a":1, "b":2, "c":3}"#;
+        assert_eq!(apply(doc, &[Edit::Remove("a".into())]), r#"{"b":2, "c":3}"#);
+        assert_eq!(apply(doc, &[Edit::Remove("b".into())]), r#"{"a":1, "c":3}"#);
+        assert_eq!(apply(doc, &[Edit::Remove("c".into())]), r#"{"a":1, "b":2}"#);
+        assert_eq!(apply(r#"{"a":1}"#, &[Edit::Remove("a".into())]), r#"{}"#);
+        for out in [
+            apply(doc, &[Edit::Remove("a".into()), Edit::Remove("c".into())]),
+            apply(doc, &[Edit::Remove("a".into()), Edit::Remove("b".into()), Edit::Remove("c".into())]),
+        ] {
+            serde_json::from_str::<serde_json::Value>(&out).unwrap();
+        }
+    }
+
+    #[test]
+    fn escaped_keys_are_matched_unescaped() {
+        let doc = r#"{"mo\u0064el":"x"}"#;
+        let view = ObjectView::parse(doc.as_bytes()).unwrap();
+        assert_eq!(view.get_str("model").unwrap().as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn rejects_non_objects_and_garbage() {
+        assert_eq!(ObjectView::parse(b"[1]").unwrap_err(), ViewError::NotAnObject);
+        assert_eq!(ObjectView::parse(b" 3 ").unwrap_err(), ViewError::NotAnObject);
+        assert!(matches!(ObjectView::parse(b"{\"a\":}").unwrap_err(), ViewError::Malformed(_)));
+        assert!(matches!(ObjectView::parse(b"{} x").unwrap_err(), ViewError::Malformed(_)));
+        assert!(matches!(ObjectView::parse(b"").unwrap_err(), ViewError::Malformed(_)));
+        assert!(matches!(ObjectView::parse(&[0xff, 0xfe]).unwrap_err(), ViewError::Malformed(_)));
+    }
+
+    #[test]
+    fn typed_getters() {
+        let view = ObjectView::parse(br#"{"s":"v","b":false,"n":1,"z":null}"#).unwrap();
+        assert_eq!(view.get_str("s").unwrap().as_deref(), Some("v"));
+        assert_eq!(view.get_str("n"), Err(WrongType));
+        assert_eq!(view.get_str("z"), Ok(None));
+        assert_eq!(view.get_bool("b"), Ok(Some(false)));
+        assert_eq!(view.get_bool("s"), Err(WrongType));
+        assert_eq!(view.get_bool("missing"), Ok(None));
+    }
+
+    #[test]
+    fn set_path_nests_and_respects_overwrite() {
+        let doc = br#"{"stream":true,"stream_options":{"x":1}}"#;
+        let out = set_path(doc, &["stream_options", "include_usage"], b"true", true).unwrap();
+        assert_eq!(out, br#"{"stream":true,"stream_options":{"x":1,"include_usage":true}}"#);
+        let out = set_path(br#"{"a":1}"#, &["p", "q"], b"2", true).unwrap();
+        assert_eq!(out, br#"{"a":1,"p":{"q":2}}"#);
+        let out = set_path(br#"{"t":0.5}"#, &["t"], b"1", false).unwrap();
+        assert_eq!(out, br#"{"t":0.5}"#);
+        let out = set_path(br#"{"p":3}"#, &["p", "q"], b"2", true).unwrap();
+        assert_eq!(out, br#"{"p":{"q":2}}"#);
+    }
+}

@@ -1,0 +1,30 @@
+//! Any OpenAI-compatible server: `genericHost` (optional) replaces the host, the client's path
+//! is kept, and a Bearer token is added when `apiTokens` are configured.
+
+use super::spec::{Auth, Endpoint, PathRule, ProviderSpec, OPENAI_APIS};
+use crate::config::fields::{ConfigErrors, Fields};
+use crate::dialect::Dialect;
+
+pub static SPEC: ProviderSpec = ProviderSpec {
+    name: "generic",
+    base_url: "",
+    auth: Auth::Bearer,
+    dialect: Dialect::OpenAi,
+    apis: OPENAI_APIS,
+    // Unknown servers may reject `stream_options` (old vLLM did); clients can still send it.
+    stream_usage: false,
+    token_required: false,
+    fields: &["genericHost"],
+    configure: Some(configure),
+};
+
+fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {
+    ep.path = PathRule::Keep;
+    if let Some(host) = f.string("genericHost", errs) {
+        if super::valid_host(&host) {
+            ep.host = Some(host);
+        } else {
+            errs.push(&f.child("genericHost"), "must be host[:port] without scheme or path");
+        }
+    }
+}

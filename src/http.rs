@@ -1,0 +1,133 @@
+//! The per-request context: feeds host callbacks to the core's `Exchange` and applies the
+//! plans it returns.
+
+use crate::host;
+use providers::config::rules::RouteInfo;
+use providers::{Engine, Exchange, HeaderEdit, LocalReply, RequestHead, ResponseMode};
+use proxy_wasm::traits::{Context, HttpContext};
+use proxy_wasm::types::{Action, BufferType};
+use std::cell::Cell;
+use std::rc::Rc;
+
+pub struct RequestContext {
+    engine: Option<Rc<Engine>>,
+    rng: Rc<Cell<u64>>,
+    exchange: Option<Exchange>,
+    read_body: bool,
+    response_mode: ResponseMode,
+}
+
+impl RequestContext {
+    pub fn new(engine: Option<Rc<Engine>>, rng: Rc<Cell<u64>>) -> Self {
+        RequestContext { engine, rng, exchange: None, read_body: false, response_mode: ResponseMode::Passthrough }
+    }
+
+    /// SplitMix64 over a per-VM seed: one random number per request without a host call.
+    fn next_random(&self) -> u64 {
+        let mut z = self.rng.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.rng.set(z);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn reply(&mut self, reply: &LocalReply) -> Action {
+        self.exchange = None;
+        host::send_reply(reply.status, reply.content_type, &reply.body);
+        Action::Pause
+    }
+}
+
+fn apply_request_edits(edits: &[HeaderEdit]) {
+    for e in edits {
+        host::set_request_header(e.name, e.value.as_deref());
+    }
+}
+
+impl Context for RequestContext {}
+
+impl HttpContext for RequestContext {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+        let Some(engine) = self.engine.clone() else { return Action::Continue };
+        let authority = host::request_header(":authority").unwrap_or_default();
+        let route_name = engine.needs_route_name().then(|| host::property(&["route_name"])).flatten();
+        let cluster_name = engine.needs_cluster_name().then(|| host::property(&["cluster_name"])).flatten();
+        let route = RouteInfo {
+            route_name: route_name.as_deref(),
+            authority: &authority,
+            cluster_name: cluster_name.as_deref(),
+        };
+        let Some(provider) = engine.select(&route) else { return Action::Continue };
+        let method = host::request_header(":method").unwrap_or_default();
+        let path = host::request_header(":path").unwrap_or_default();
+        let content_type = host::request_header("content-type");
+        let content_length = host::request_header("content-length").and_then(|v| v.trim().parse().ok());
+        let head = RequestHead {
+            method: &method,
+            path: &path,
+            content_type: content_type.as_deref(),
+            content_length,
+            has_body: !end_of_stream,
+        };
+        match Exchange::start(provider, &head, self.next_random()) {
+            Ok((exchange, plan)) => {
+                apply_request_edits(&plan.edits);
+                self.read_body = plan.read_body;
+                self.exchange = Some(exchange);
+                if plan.read_body {
+                    // Hold the headers: the body may still change the path and length.
+                    Action::Pause
+                } else {
+                    Action::Continue
+                }
+            }
+            Err(reply) => self.reply(&reply),
+        }
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if !self.read_body {
+            return Action::Continue;
+        }
+        let Some(exchange) = self.exchange.as_mut() else { return Action::Continue };
+        if !end_of_stream {
+            // Keep buffering; `request_body` enforces the size limit on the whole body.
+            return Action::Pause;
+        }
+        let body = host::buffer(BufferType::HttpRequestBody, body_size);
+        match exchange.request_body(&body) {
+            Ok(plan) => {
+                apply_request_edits(&plan.edits);
+                if let Some(new_body) = plan.body {
+                    host::replace_buffer(BufferType::HttpRequestBody, body_size, &new_body);
+                }
+                Action::Continue
+            }
+            Err(reply) => self.reply(&reply),
+        }
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        let Some(exchange) = self.exchange.as_mut() else { return Action::Continue };
+        let status = host::response_header(":status").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let content_type = host::response_header("content-type");
+        let plan = exchange.response_headers(status, content_type.as_deref());
+        for e in &plan.edits {
+            host::set_response_header(e.name, e.value.as_deref());
+        }
+        self.response_mode = plan.mode;
+        Action::Continue
+    }
+
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.response_mode != ResponseMode::Stream {
+            return Action::Continue;
+        }
+        let Some(exchange) = self.exchange.as_mut() else { return Action::Continue };
+        let chunk = host::buffer(BufferType::HttpResponseBody, body_size);
+        let mut out = Vec::with_capacity(chunk.len() + 64);
+        exchange.response_chunk(&chunk, end_of_stream, &mut out);
+        host::replace_buffer(BufferType::HttpResponseBody, body_size, &out);
+        Action::Continue
+    }
+}
