@@ -9,7 +9,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     base_url: "api.x.ai/v1",
     auth: Auth::Bearer,
     dialect: Dialect::OpenAi,
-    apis: &[ChatCompletions, Completions, Embeddings, Models, ImageGenerations, Responses],
+    apis: &[ChatCompletions, Completions, Models, ImageGenerations, ImageEdits, Responses, Files, Batches],
     stream_usage: false,
     token_required: true,
     fields: &[],

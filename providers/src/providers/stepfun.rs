@@ -9,7 +9,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     base_url: "api.stepfun.com/v1",
     auth: Auth::Bearer,
     dialect: Dialect::OpenAi,
-    apis: &[ChatCompletions, Models, Embeddings, ImageGenerations, AudioSpeech, AudioTranscriptions, Files],
+    apis: &[ChatCompletions, Models, ImageGenerations, AudioSpeech, AudioTranscriptions, Files],
     stream_usage: false,
     token_required: true,
     fields: &[],

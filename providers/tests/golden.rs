@@ -1,0 +1,262 @@
+//! Data-driven golden tests over `tests/fixtures/<provider>/<case>/case.json` (format in
+//! `tests/fixtures/README.md`). Each case goes through the same `Engine` and `Exchange` the
+//! Wasm glue drives; the runner plays the host: it keeps the header map, applies the plans,
+//! and checks what the upstream would receive and what the client gets back.
+
+use providers::config::rules::RouteInfo;
+use providers::{Engine, Exchange, HeaderEdit, RequestHead, ResponseMode};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+pub fn all_cases() -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut stack = vec![fixtures_dir()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "case.json") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let case: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let name = path.parent().unwrap().strip_prefix(fixtures_dir()).unwrap().display().to_string();
+                out.push((name, case));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The body a fixture describes: `body` (compact JSON) or `body_text` (exact bytes).
+fn body_bytes(msg: &Value) -> Option<Vec<u8>> {
+    if let Some(t) = msg.get("body_text") {
+        return Some(t.as_str().unwrap().as_bytes().to_vec());
+    }
+    msg.get("body").map(|b| serde_json::to_vec(b).unwrap())
+}
+
+struct Headers(Vec<(String, String)>);
+
+impl Headers {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    fn apply(&mut self, edits: &[HeaderEdit]) {
+        for e in edits {
+            self.0.retain(|(k, _)| k != e.name);
+            if let Some(v) = &e.value {
+                self.0.push((e.name.to_string(), v.clone()));
+            }
+        }
+    }
+}
+
+/// What the runner observed for one case.
+struct Outcome {
+    upstream: Option<(Headers, Vec<u8>)>,
+    status: u16,
+    client_headers: Vec<(String, String)>,
+    client_body: Vec<u8>,
+}
+
+fn run(case: &Value, random: u64, chunking: &dyn Fn(&[u8]) -> Vec<Vec<u8>>) -> Outcome {
+    let config = serde_json::to_vec(&case["config"]).unwrap();
+    let engine = Engine::compile(&config).unwrap_or_else(|e| panic!("config rejected: {e}"));
+    let req = &case["request"];
+    let method = req["method"].as_str().unwrap_or("POST");
+    let path = req["path"].as_str().unwrap();
+    let body = body_bytes(req);
+    let mut headers = Headers(vec![
+        (":method".into(), method.into()),
+        (":path".into(), path.into()),
+        (":authority".into(), "gateway.local".into()),
+    ]);
+    if let Some(obj) = req.get("headers").and_then(Value::as_object) {
+        for (k, v) in obj {
+            headers.0.push((k.clone(), v.as_str().unwrap().to_string()));
+        }
+    }
+    if let Some(b) = &body {
+        headers.0.push(("content-length".into(), b.len().to_string()));
+    }
+    let local = |status: u16, body: Vec<u8>| Outcome {
+        upstream: None,
+        status,
+        client_headers: vec![("content-type".into(), "application/json".into())],
+        client_body: body,
+    };
+    let route = RouteInfo { route_name: None, authority: "gateway.local", cluster_name: None };
+    let Some(provider) = engine.select(&route) else {
+        panic!("no provider selected")
+    };
+    let content_type = headers.get("content-type").map(str::to_string);
+    let head = RequestHead {
+        method,
+        path,
+        content_type: content_type.as_deref(),
+        content_length: body.as_ref().map(|b| b.len() as u64),
+        has_body: body.is_some(),
+    };
+    let (mut ex, plan) = match Exchange::start(provider, &head, random) {
+        Ok(x) => x,
+        Err(reply) => return local(reply.status, reply.body),
+    };
+    headers.apply(&plan.edits);
+    let mut upstream_body = body.clone().unwrap_or_default();
+    if plan.read_body {
+        match ex.request_body(&upstream_body) {
+            Ok(bp) => {
+                headers.apply(&bp.edits);
+                if let Some(b) = bp.body {
+                    upstream_body = b;
+                }
+            }
+            Err(reply) => return local(reply.status, reply.body),
+        }
+    }
+    if let Some(cl) = headers.get("content-length") {
+        assert_eq!(cl, upstream_body.len().to_string(), "content-length must match the upstream body");
+    }
+    let up = &case["upstream"]["response"];
+    let status = up["status"].as_u64().unwrap_or(200) as u16;
+    let mut client_headers: Vec<(String, String)> = up
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect())
+        .unwrap_or_default();
+    let ct = client_headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone());
+    let rp = ex.response_headers(status, ct.as_deref());
+    for e in &rp.edits {
+        client_headers.retain(|(k, _)| k != e.name);
+        if let Some(v) = &e.value {
+            client_headers.push((e.name.to_string(), v.clone()));
+        }
+    }
+    let up_body = body_bytes(up).unwrap_or_default();
+    let client_body = match rp.mode {
+        ResponseMode::Passthrough => up_body,
+        ResponseMode::Stream => {
+            let chunks = chunking(&up_body);
+            let mut out = Vec::new();
+            let n = chunks.len();
+            for (i, c) in chunks.iter().enumerate() {
+                ex.response_chunk(c, i + 1 == n, &mut out);
+            }
+            if n == 0 {
+                ex.response_chunk(&[], true, &mut out);
+            }
+            out
+        }
+    };
+    Outcome { upstream: Some((headers, upstream_body)), status, client_headers, client_body }
+}
+
+fn json_of(bytes: &[u8], what: &str) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+}
+
+fn check(name: &str, case: &Value, o: &Outcome) {
+    let expect_up = case.get("upstream").map(|u| &u["expect"]);
+    match (expect_up, &o.upstream) {
+        (None, Some((_, b))) => panic!("{name}: request reached the upstream: {}", String::from_utf8_lossy(b)),
+        (Some(_), None) => panic!(
+            "{name}: local reply {} instead of reaching the upstream: {}",
+            o.status,
+            String::from_utf8_lossy(&o.client_body)
+        ),
+        (Some(exp), Some((h, body))) => {
+            for (key, header) in [("method", ":method"), ("authority", ":authority"), ("path", ":path")] {
+                if let Some(v) = exp.get(key) {
+                    assert_eq!(h.get(header), v.as_str(), "{name}: upstream {header}");
+                }
+            }
+            if let Some(obj) = exp.get("headers").and_then(Value::as_object) {
+                for (k, v) in obj {
+                    assert_eq!(h.get(k), v.as_str(), "{name}: upstream header {k}");
+                }
+            }
+            if let Some(obj) = exp.get("absent_headers").and_then(Value::as_array) {
+                for k in obj {
+                    let k = k.as_str().unwrap();
+                    assert_eq!(h.get(k), None, "{name}: header {k} must not reach the upstream");
+                }
+            }
+            if let Some(t) = exp.get("body_text") {
+                assert_eq!(String::from_utf8_lossy(body), t.as_str().unwrap(), "{name}: upstream body bytes");
+            } else if let Some(b) = exp.get("body") {
+                assert_eq!(&json_of(body, "upstream body"), b, "{name}: upstream body");
+            }
+        }
+        (None, None) => {}
+    }
+    let resp = &case["response"];
+    assert_eq!(o.status as u64, resp["status"].as_u64().unwrap_or(200), "{name}: client status");
+    if let Some(obj) = resp.get("headers").and_then(Value::as_object) {
+        for (k, v) in obj {
+            let got = o.client_headers.iter().find(|(hk, _)| hk == k).map(|(_, hv)| hv.as_str());
+            assert_eq!(got, v.as_str(), "{name}: client header {k}");
+        }
+    }
+    if let Some(t) = resp.get("body_text") {
+        assert_eq!(String::from_utf8_lossy(&o.client_body), t.as_str().unwrap(), "{name}: client body bytes");
+    } else if let Some(b) = resp.get("body") {
+        assert_eq!(&json_of(&o.client_body, "client body"), b, "{name}: client body");
+    }
+    if let Some(t) = resp.get("error_type") {
+        let v = json_of(&o.client_body, "error body");
+        let err = &v["error"];
+        assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: error.message");
+        assert_eq!(&err["type"], t, "{name}: error.type");
+        assert!(err.get("param").is_some() && err.get("code").is_some(), "{name}: error.param/code present");
+    }
+}
+
+fn whole(b: &[u8]) -> Vec<Vec<u8>> {
+    vec![b.to_vec()]
+}
+
+#[test]
+fn golden_fixtures() {
+    let cases = all_cases();
+    assert!(!cases.is_empty(), "no fixtures found");
+    let mut ran = 0;
+    for (name, case) in &cases {
+        if case.get("skip_golden").is_some() {
+            continue;
+        }
+        let outcome = run(case, 0, &whole);
+        check(name, case, &outcome);
+        // Streams: every chunking gives the same client bytes.
+        let is_stream = case["upstream"]["response"].get("body_text").is_some();
+        if is_stream {
+            let split_every = |n: usize| move |b: &[u8]| b.chunks(n).map(<[u8]>::to_vec).collect::<Vec<_>>();
+            for n in [1, 7] {
+                let o = run(case, 0, &split_every(n));
+                check(&format!("{name} (every {n} bytes)"), case, &o);
+            }
+        }
+        // Several tokens: every random value picks one of them, and all of them get picked.
+        if let Some(one_of) = case["upstream"]["expect"].get("headers_one_of").and_then(Value::as_object) {
+            for (header, allowed) in one_of {
+                let allowed: BTreeSet<&str> = allowed.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                let mut seen = BTreeSet::new();
+                for r in 0..64u64 {
+                    let o = run(case, r.wrapping_mul(0x9E37_79B9_7F4A_7C15), &whole);
+                    let (h, _) = o.upstream.as_ref().expect("upstream");
+                    let v = h.get(header).unwrap_or("<absent>").to_string();
+                    assert!(allowed.contains(v.as_str()), "{name}: {header}={v} not in {allowed:?}");
+                    seen.insert(v);
+                }
+                assert_eq!(seen.len(), allowed.len(), "{name}: not every token was used: {seen:?}");
+            }
+        }
+        ran += 1;
+    }
+    assert!(ran > 0);
+}
