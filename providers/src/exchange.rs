@@ -99,6 +99,8 @@ pub struct Exchange {
     /// The upstream model, once the body is read.
     model: String,
     stream: bool,
+    /// Set when the gateway (not the client) asked for stream usage.
+    usage_filter: Option<openai::UsageChunkFilter>,
 }
 
 impl Exchange {
@@ -155,6 +157,7 @@ impl Exchange {
             token,
             model: String::new(),
             stream: false,
+            usage_filter: None,
         };
         let mut edits = Vec::with_capacity(8);
         for h in CLIENT_CREDENTIAL_HEADERS {
@@ -197,6 +200,9 @@ impl Exchange {
         };
         self.model = prepared.model;
         self.stream = prepared.stream;
+        if prepared.usage_injected {
+            self.usage_filter = Some(openai::UsageChunkFilter::default());
+        }
         let mut edits = Vec::with_capacity(2);
         if self.api.is_some_and(|k| p.endpoint.path.needs_model(k)) {
             if self.model.is_empty() || self.model.contains(['/', '?', '#']) {
@@ -212,14 +218,28 @@ impl Exchange {
     }
 
     /// The upstream's response headers.
-    pub fn response_headers(&mut self, _status: u16, _content_type: Option<&str>) -> ResponsePlan {
+    pub fn response_headers(&mut self, status: u16, content_type: Option<&str>) -> ResponsePlan {
+        let is_sse = content_type.is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+        if self.usage_filter.is_some() && status == 200 && is_sse {
+            // Only the usage chunk the client did not ask for is removed; the length changes.
+            return ResponsePlan { edits: vec![HeaderEdit::remove("content-length")], mode: ResponseMode::Stream };
+        }
+        self.usage_filter = None;
         // OpenAI-wire providers answer in the client's format already: forward untouched.
         ResponsePlan { edits: Vec::new(), mode: ResponseMode::Passthrough }
     }
 
     /// One chunk of a streamed response (`ResponseMode::Stream`); `end` on the last one.
-    pub fn response_chunk(&mut self, chunk: &[u8], _end: bool, out: &mut Vec<u8>) {
-        out.extend_from_slice(chunk);
+    pub fn response_chunk(&mut self, chunk: &[u8], end: bool, out: &mut Vec<u8>) {
+        match &mut self.usage_filter {
+            Some(filter) => {
+                filter.feed(chunk, out);
+                if end {
+                    filter.finish(out);
+                }
+            }
+            None => out.extend_from_slice(chunk),
+        }
     }
 
     /// The API of this request (`None` under `protocol: original`).

@@ -10,6 +10,7 @@ pub mod error;
 pub mod exchange;
 pub mod json;
 pub mod providers;
+pub mod stream;
 
 pub use config::{Engine, ProviderConfig};
 pub use error::ProxyError;

@@ -6,6 +6,7 @@ use crate::api::ApiKind;
 use crate::config::{settings, ProviderConfig};
 use crate::error::ProxyError;
 use crate::json::{self, Edit, ObjectView, ViewError};
+use crate::stream::sse::{Block, SseDecoder, SseError};
 use std::borrow::Cow;
 
 /// A request body ready for the upstream.
@@ -92,4 +93,68 @@ fn view_error(e: ViewError) -> ProxyError {
         }
         ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
     }
+}
+
+/// Drops the usage-only chunk (`"choices":[]` with `usage`) that the upstream sends because
+/// the gateway asked for `include_usage` on the client's behalf. Every other block, comments
+/// included, is forwarded byte for byte.
+#[derive(Debug)]
+pub struct UsageChunkFilter {
+    decoder: SseDecoder,
+    failed: bool,
+}
+
+impl Default for UsageChunkFilter {
+    fn default() -> Self {
+        UsageChunkFilter { decoder: SseDecoder::default().with_raw(), failed: false }
+    }
+}
+
+impl UsageChunkFilter {
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        if self.failed {
+            return;
+        }
+        let res = self.decoder.feed(chunk, &mut |b| forward_unless_usage(b, out));
+        self.fail_on(res, out);
+    }
+
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if self.failed {
+            return;
+        }
+        let res = self.decoder.finish(&mut |b| forward_unless_usage(b, out));
+        self.fail_on(res, out);
+    }
+
+    fn fail_on(&mut self, res: Result<(), SseError>, out: &mut Vec<u8>) {
+        if let Err(e) = res {
+            self.failed = true;
+            out.extend_from_slice(b"data: ");
+            out.extend_from_slice(&ProxyError::bad_upstream(e.to_string()).to_openai_json());
+            out.extend_from_slice(b"\n\ndata: [DONE]\n\n");
+        }
+    }
+}
+
+fn forward_unless_usage(block: Block<'_>, out: &mut Vec<u8>) {
+    if let Some(ev) = block.event {
+        if is_usage_only(ev.data) {
+            return;
+        }
+    }
+    out.extend_from_slice(block.raw);
+}
+
+/// `{"choices":[], "usage":{...}}`: cheap substring test first, then a typed look.
+fn is_usage_only(data: &str) -> bool {
+    if !data.contains("\"usage\"") {
+        return false;
+    }
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        choices: Option<Vec<serde::de::IgnoredAny>>,
+        usage: Option<serde::de::IgnoredAny>,
+    }
+    matches!(serde_json::from_str::<Probe>(data), Ok(Probe { choices: Some(c), usage: Some(_) }) if c.is_empty())
 }

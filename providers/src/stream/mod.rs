@@ -1,0 +1,3 @@
+//! Streaming: incremental SSE decoding (and, in later dialects, encoding).
+
+pub mod sse;
