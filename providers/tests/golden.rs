@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 //! Data-driven golden tests over `tests/fixtures/<provider>/<case>/case.json` (format in
 //! `tests/fixtures/README.md`). Each case goes through the same `Engine` and `Exchange` the
 //! Wasm glue drives; the runner plays the host: it keeps the header map, applies the plans,

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 //! Properties that must hold for every input, not just the fixtures:
 //! - a stream gives the same client bytes however it is split into chunks;
 //! - the SSE decoder never panics and keeps within its limit on arbitrary bytes;
