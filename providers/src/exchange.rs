@@ -170,7 +170,6 @@ impl Exchange {
             edits.push(HeaderEdit::set(":authority", host.clone()));
         }
         edits.push(HeaderEdit::remove("accept-encoding"));
-        edits.push(HeaderEdit::set("x-envoy-upstream-rq-timeout-ms", p.timeout_ms.to_string()));
         let path_needs_model = api.is_some_and(|k| p.endpoint.path.needs_model(k));
         if path_needs_model && !read_body {
             return Err(ProxyError::invalid_request(

@@ -16,7 +16,8 @@ use serde_json::{Map, Value};
 use settings::Setting;
 use std::sync::Arc;
 
-/// Default `timeout` (ms): how long the upstream may take, as in Higress.
+/// Default `timeout` (ms) for calls the plugin makes itself (as in Higress). The proxied LLM
+/// request is bounded by the Envoy route's timeout, which the plugin leaves alone.
 pub const DEFAULT_TIMEOUT_MS: u64 = 120_000;
 /// Default request body limit for bodies the filter reads.
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
