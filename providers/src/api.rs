@@ -102,10 +102,7 @@ impl ApiKind {
 
     /// APIs that can answer with an SSE stream when the body says `"stream": true`.
     pub fn can_stream(self) -> bool {
-        matches!(
-            self,
-            ApiKind::ChatCompletions | ApiKind::Completions | ApiKind::Responses | ApiKind::Messages
-        )
+        matches!(self, ApiKind::ChatCompletions | ApiKind::Completions | ApiKind::Responses | ApiKind::Messages)
     }
 }
 
@@ -163,14 +160,10 @@ fn classify(resource: &str) -> Option<ApiKind> {
         ("audio", ["transcriptions"]) => ApiKind::AudioTranscriptions,
         ("audio", ["translations"]) => ApiKind::AudioTranslations,
         ("moderations", []) => ApiKind::Moderations,
-        ("responses", []) | ("responses", [_]) | ("responses", [_, "cancel" | "input_items"]) => {
-            ApiKind::Responses
-        }
+        ("responses", []) | ("responses", [_]) | ("responses", [_, "cancel" | "input_items"]) => ApiKind::Responses,
         ("files", []) | ("files", [_]) | ("files", [_, "content"]) => ApiKind::Files,
         ("batches", []) | ("batches", [_]) | ("batches", [_, "cancel"]) => ApiKind::Batches,
-        ("fine_tuning", ["jobs", ..]) | ("fine_tuning", ["checkpoints", ..]) if rest.len() <= 4 => {
-            ApiKind::FineTuning
-        }
+        ("fine_tuning", ["jobs", ..]) | ("fine_tuning", ["checkpoints", ..]) if rest.len() <= 4 => ApiKind::FineTuning,
         ("messages", []) => ApiKind::Messages,
         ("rerank", []) => ApiKind::Rerank,
         _ => return None,

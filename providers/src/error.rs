@@ -65,9 +65,8 @@ impl ProxyError {
             param: Option<&'a str>,
             code: Option<&'a str>,
         }
-        let body = Body {
-            error: Inner { message: &self.message, kind: self.kind, param: self.param, code: self.code },
-        };
+        let body =
+            Body { error: Inner { message: &self.message, kind: self.kind, param: self.param, code: self.code } };
         // Serialising plain strings cannot fail; fall back to a fixed body just in case.
         serde_json::to_vec(&body).unwrap_or_else(|_| {
             br#"{"error":{"message":"internal error","type":"api_error","param":null,"code":null}}"#.to_vec()

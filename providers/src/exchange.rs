@@ -5,7 +5,7 @@
 //! `response_headers` → `response_chunk`… (only in `ResponseMode::Stream`).
 
 use crate::api::{self, ApiKind};
-use crate::config::{BasePathHandling, ProviderConfig, Protocol};
+use crate::config::{BasePathHandling, Protocol, ProviderConfig};
 use crate::dialect::{openai, Dialect};
 use crate::error::ProxyError;
 use crate::providers::Auth;
@@ -105,7 +105,11 @@ pub struct Exchange {
 
 impl Exchange {
     /// Starts a request for `provider`. `random` picks the API token (uniformly).
-    pub fn start(provider: &Arc<ProviderConfig>, head: &RequestHead<'_>, random: u64) -> Result<(Exchange, HeadersPlan), LocalReply> {
+    pub fn start(
+        provider: &Arc<ProviderConfig>,
+        head: &RequestHead<'_>,
+        random: u64,
+    ) -> Result<(Exchange, HeadersPlan), LocalReply> {
         let p = provider.as_ref();
         let (raw_path, raw_query) = api::split_query(head.path);
         let client_path = match &p.base_path {
@@ -218,7 +222,8 @@ impl Exchange {
 
     /// The upstream's response headers.
     pub fn response_headers(&mut self, status: u16, content_type: Option<&str>) -> ResponsePlan {
-        let is_sse = content_type.is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+        let is_sse =
+            content_type.is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
         if self.usage_filter.is_some() && status == 200 && is_sse {
             // Only the usage chunk the client did not ask for is removed; the length changes.
             return ResponsePlan { edits: vec![HeaderEdit::remove("content-length")], mode: ResponseMode::Stream };
@@ -308,7 +313,9 @@ fn is_json(content_type: Option<&str>) -> bool {
         None => true,
         Some(ct) => {
             let ct = ct.trim_start().to_ascii_lowercase();
-            ct.starts_with("application/json") || ct.is_empty() || (ct.starts_with("application/") && ct.contains("+json"))
+            ct.starts_with("application/json")
+                || ct.is_empty()
+                || (ct.starts_with("application/") && ct.contains("+json"))
         }
     }
 }

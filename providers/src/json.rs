@@ -75,8 +75,8 @@ impl<'a> ObjectView<'a> {
         de.end().map_err(|e| ViewError::Malformed(e.to_string()))?;
         let mut members = Vec::with_capacity(pairs.len());
         for (key, value) in pairs {
-            let start = offset_in(input, value.get())
-                .ok_or_else(|| ViewError::Malformed("value outside input".into()))?;
+            let start =
+                offset_in(input, value.get()).ok_or_else(|| ViewError::Malformed("value outside input".into()))?;
             members.push(Member { key, value, span: start..start + value.get().len() });
         }
         Ok(ObjectView { input, members })

@@ -94,9 +94,7 @@ fn run(case: &Value, random: u64, chunking: &dyn Fn(&[u8]) -> Vec<Vec<u8>>) -> O
         client_body: body,
     };
     let route = RouteInfo { route_name: None, authority: "gateway.local", cluster_name: None };
-    let Some(provider) = engine.select(&route) else {
-        panic!("no provider selected")
-    };
+    let Some(provider) = engine.select(&route) else { panic!("no provider selected") };
     let content_type = headers.get("content-type").map(str::to_string);
     let head = RequestHead {
         method,
@@ -160,7 +158,8 @@ fn run(case: &Value, random: u64, chunking: &dyn Fn(&[u8]) -> Vec<Vec<u8>>) -> O
 }
 
 fn json_of(bytes: &[u8], what: &str) -> Value {
-    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
 }
 
 fn check(name: &str, case: &Value, o: &Outcome) {
@@ -219,6 +218,45 @@ fn check(name: &str, case: &Value, o: &Outcome) {
     }
 }
 
+/// A configuration that must be refused, naming each expected field path.
+fn check_rejected(name: &str, case: &Value, expected: &Value) {
+    let config = serde_json::to_vec(&case["config"]).unwrap();
+    let errors = match Engine::compile(&config) {
+        Ok(_) => panic!("{name}: configuration accepted"),
+        Err(e) => e.0.join("\n"),
+    };
+    let wanted: Vec<&str> = match expected {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(a) => a.iter().map(|v| v.as_str().unwrap()).collect(),
+        _ => panic!("{name}: config_error must be a string or a list"),
+    };
+    for w in wanted {
+        assert!(errors.contains(w), "{name}: `{w}` not named in:\n{errors}");
+    }
+    let text = serde_json::to_string(&case["config"]).unwrap();
+    let mut secrets = Vec::new();
+    collect_tokens(&case["config"], &mut secrets);
+    for s in secrets.into_iter().filter(|s| s.len() >= 6) {
+        assert!(!errors.contains(&s), "{name}: a token appears in the errors ({text})");
+    }
+}
+
+fn collect_tokens(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "apiTokens" {
+                    out.extend(x.as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string)));
+                } else {
+                    collect_tokens(x, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_tokens(x, out)),
+        _ => {}
+    }
+}
+
 fn whole(b: &[u8]) -> Vec<Vec<u8>> {
     vec![b.to_vec()]
 }
@@ -230,6 +268,11 @@ fn golden_fixtures() {
     let mut ran = 0;
     for (name, case) in &cases {
         if case.get("skip_golden").is_some() {
+            continue;
+        }
+        if let Some(expected) = case.get("config_error") {
+            check_rejected(name, case, expected);
+            ran += 1;
             continue;
         }
         let outcome = run(case, 0, &whole);

@@ -124,7 +124,9 @@ impl<'a> Fields<'a> {
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         Value::String(s) => out.push(s.clone()),
-                        other => errs.push(&format!("{path}[{i}]"), format!("must be a string, got {}", type_name(other))),
+                        other => {
+                            errs.push(&format!("{path}[{i}]"), format!("must be a string, got {}", type_name(other)))
+                        }
                     }
                 }
                 Some(out)

@@ -316,9 +316,7 @@ impl Engine {
         let mut top = Fields::new("", root);
         let catalog = Catalog::compile(&mut top, &mut errs, &mut warnings);
         let active = top.string("activeProviderId", &mut errs);
-        let global = catalog
-            .as_ref()
-            .and_then(|c| c.select(active.as_deref(), "activeProviderId", &mut errs));
+        let global = catalog.as_ref().and_then(|c| c.select(active.as_deref(), "activeProviderId", &mut errs));
         let mut rules = Vec::new();
         if let Some(items) = top.array("_rules_", &mut errs) {
             for (i, item) in items.iter().enumerate() {
@@ -372,7 +370,10 @@ impl Engine {
 }
 
 fn top_hint(key: &str) -> Option<String> {
-    if COMMON_FIELDS.contains(&key) || NOT_SUPPORTED_YET.contains(&key) || providers::REGISTRY.iter().any(|s| s.fields.contains(&key)) {
+    if COMMON_FIELDS.contains(&key)
+        || NOT_SUPPORTED_YET.contains(&key)
+        || providers::REGISTRY.iter().any(|s| s.fields.contains(&key))
+    {
         Some("is a provider field: put it inside `provider:` or a `providers:` entry".into())
     } else {
         None

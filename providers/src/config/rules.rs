@@ -61,7 +61,10 @@ impl Matcher {
             }),
             [("_match_route_", r), ("_match_service_", s)] => Some(Matcher::RouteAndService(r.clone(), s.clone())),
             _ => {
-                errs.push(&f.path, "has more than one match key (only _match_route_ with _match_service_ may be combined)");
+                errs.push(
+                    &f.path,
+                    "has more than one match key (only _match_route_ with _match_service_ may be combined)",
+                );
                 None
             }
         }

@@ -109,9 +109,8 @@ mod tests {
 
     #[test]
     fn auto_mode_uses_dialect_names_and_skips_missing_ones() {
-        let (s, warns) = parse_ok(
-            r#"[{"name":"max_tokens","value":100},{"name":"top_k","value":3},{"name":"bogus","value":1}]"#,
-        );
+        let (s, warns) =
+            parse_ok(r#"[{"name":"max_tokens","value":100},{"name":"top_k","value":3},{"name":"bogus","value":1}]"#);
         assert_eq!(s, vec![Setting { path: vec!["max_tokens".into()], value: b"100".to_vec(), overwrite: true }]);
         assert_eq!(warns.len(), 2);
     }
@@ -134,7 +133,10 @@ mod tests {
 
     #[test]
     fn bad_entries_are_errors() {
-        let v: Value = serde_json::from_str(r#"[{"value":1},{"name":"t","value":1,"mode":"x"},3,{"name":"t","value":1,"extra":2}]"#).unwrap();
+        let v: Value = serde_json::from_str(
+            r#"[{"value":1},{"name":"t","value":1,"mode":"x"},3,{"name":"t","value":1,"extra":2}]"#,
+        )
+        .unwrap();
         let mut errs = ConfigErrors::default();
         parse("cs", v.as_array().unwrap(), Dialect::OpenAi, &mut errs, &mut Vec::new());
         assert_eq!(errs.0.len(), 4, "{errs}");

@@ -60,7 +60,8 @@ fn every_problem_is_reported_with_its_path() {
 
 #[test]
 fn unknown_type_and_missing_fields() {
-    assert!(errors(r#"{"provider":{"type":"nope","apiTokens":["k"]}}"#)[0].starts_with("provider.type: unknown provider type `nope`"));
+    assert!(errors(r#"{"provider":{"type":"nope","apiTokens":["k"]}}"#)[0]
+        .starts_with("provider.type: unknown provider type `nope`"));
     assert_eq!(errors(r#"{"provider":{"apiTokens":["k"]}}"#), vec!["provider.type: is required"]);
     assert_eq!(
         errors(r#"{"provider":{"type":"groq"}}"#),
@@ -71,12 +72,17 @@ fn unknown_type_and_missing_fields() {
         errors(r#"{"provider":{"type":"cloudflare","apiTokens":["k"]}}"#),
         vec!["provider.cloudflareAccountId: is required"]
     );
-    assert_eq!(errors(r#"{"provider":{"type":"groq","apiTokens":["k",""]}}"#), vec!["provider.apiTokens: must not contain empty tokens"]);
+    assert_eq!(
+        errors(r#"{"provider":{"type":"groq","apiTokens":["k",""]}}"#),
+        vec!["provider.apiTokens: must not contain empty tokens"]
+    );
 }
 
 #[test]
 fn secrets_never_appear_in_errors() {
-    let errs = errors(r#"{"provider":{"type":"azure","apiTokens":["sk-secret-123"],"azureServiceUrl":"https://sk-secret-url x"}}"#);
+    let errs = errors(
+        r#"{"provider":{"type":"azure","apiTokens":["sk-secret-123"],"azureServiceUrl":"https://sk-secret-url x"}}"#,
+    );
     assert!(!errs.join(" ").contains("secret"), "{errs:?}");
 }
 
@@ -90,7 +96,9 @@ fn malformed_documents() {
 
 #[test]
 fn azure_service_url_forms() {
-    let p = |url: &str| global(&format!(r#"{{"provider":{{"type":"azure","apiTokens":["k"],"azureServiceUrl":"{url}"}}}}"#));
+    let p = |url: &str| {
+        global(&format!(r#"{{"provider":{{"type":"azure","apiTokens":["k"],"azureServiceUrl":"{url}"}}}}"#))
+    };
     let full = p("https://r.openai.azure.com/openai/deployments/d1/chat/completions?api-version=2024-10-21");
     assert_eq!(full.endpoint.path, PathRule::Fixed("/openai/deployments/d1/chat/completions".into()));
     assert_eq!(full.endpoint.query, "api-version=2024-10-21");
@@ -101,15 +109,22 @@ fn azure_service_url_forms() {
     assert_eq!(res.endpoint.path, PathRule::AzureDeployment(None));
     let v1 = p("https://r.openai.azure.com/openai/v1/");
     assert_eq!(v1.endpoint.path, PathRule::Base("/openai/v1".into()));
-    let errs = errors(r#"{"provider":{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com/openai/deployments/d1"}}"#);
-    assert_eq!(errs, vec!["provider.azureServiceUrl: needs an `api-version` query parameter (or use the /openai/v1 form)"]);
+    let errs = errors(
+        r#"{"provider":{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com/openai/deployments/d1"}}"#,
+    );
+    assert_eq!(
+        errs,
+        vec!["provider.azureServiceUrl: needs an `api-version` query parameter (or use the /openai/v1 form)"]
+    );
     let errs = errors(r#"{"provider":{"type":"azure","apiTokens":["k"],"azureServiceUrl":"ftp://x"}}"#);
     assert!(errs[0].starts_with("provider.azureServiceUrl: is not a valid URL"));
 }
 
 #[test]
 fn openai_custom_url_forms() {
-    let p = |url: &str| global(&format!(r#"{{"provider":{{"type":"openai","apiTokens":["k"],"openaiCustomUrl":"{url}"}}}}"#));
+    let p = |url: &str| {
+        global(&format!(r#"{{"provider":{{"type":"openai","apiTokens":["k"],"openaiCustomUrl":"{url}"}}}}"#))
+    };
     let base = p("https://llm.example.com/myai/v1");
     assert_eq!(base.endpoint.host.as_deref(), Some("llm.example.com"));
     assert_eq!(base.endpoint.path, PathRule::Base("/myai/v1".into()));
@@ -128,8 +143,13 @@ fn providers_catalogue_and_active_id() {
     assert!(inactive.global.is_none());
     let errs = errors(r#"{"providers":[{"id":"a","type":"groq","apiTokens":["k"]}],"activeProviderId":"z"}"#);
     assert_eq!(errs, vec!["activeProviderId: no provider with id `z` (ids: a)"]);
-    let errs = errors(r#"{"providers":[{"id":"a","type":"groq","apiTokens":["k"]},{"id":"a","type":"groq","apiTokens":["k"]},{"type":"groq","apiTokens":["k"]}]}"#);
-    assert_eq!(errs, vec!["providers[1].id: duplicate provider id `a`", "providers[2].id: is required in a `providers` list"]);
+    let errs = errors(
+        r#"{"providers":[{"id":"a","type":"groq","apiTokens":["k"]},{"id":"a","type":"groq","apiTokens":["k"]},{"type":"groq","apiTokens":["k"]}]}"#,
+    );
+    assert_eq!(
+        errs,
+        vec!["providers[1].id: duplicate provider id `a`", "providers[2].id: is required in a `providers` list"]
+    );
     let errs = errors(r#"{"type":"groq","provider":{"type":"groq","apiTokens":["k"]}}"#);
     assert_eq!(errs, vec!["type: is a provider field: put it inside `provider:` or a `providers:` entry"]);
 }
@@ -159,7 +179,9 @@ fn higress_rules_select_per_route() {
 
 #[test]
 fn rule_errors_name_the_rule() {
-    let errs = errors(r#"{"_rules_":[{"activeProviderId":"x"},{"_match_route_":["a"],"_match_domain_":["b"]},{"_match_route_":[],"provider":{"type":"groq"}}]}"#);
+    let errs = errors(
+        r#"{"_rules_":[{"activeProviderId":"x"},{"_match_route_":["a"],"_match_domain_":["b"]},{"_match_route_":[],"provider":{"type":"groq"}}]}"#,
+    );
     let joined = errs.join("\n");
     assert!(joined.contains("_rules_[0]: needs one of"), "{joined}");
     assert!(joined.contains("_rules_[1]: has more than one match key"), "{joined}");
@@ -176,11 +198,15 @@ fn stream_usage_opt_out_and_provider_defaults() {
 
 #[test]
 fn common_path_and_host_overrides() {
-    let p = global(r#"{"provider":{"type":"moonshot","apiTokens":["k"],"providerDomain":"api.moonshot.ai","providerBasePath":"/gw/","basePath":"/ai","timeout":30000}}"#);
+    let p = global(
+        r#"{"provider":{"type":"moonshot","apiTokens":["k"],"providerDomain":"api.moonshot.ai","providerBasePath":"/gw/","basePath":"/ai","timeout":30000}}"#,
+    );
     assert_eq!(p.endpoint.host.as_deref(), Some("api.moonshot.ai"));
     assert_eq!(p.provider_base_path, "/gw");
     assert_eq!(p.base_path, Some(("/ai".into(), BasePathHandling::RemovePrefix)));
     assert_eq!(p.timeout_ms, 30000);
-    let errs = errors(r#"{"provider":{"type":"moonshot","apiTokens":["k"],"providerDomain":"https://x/y","basePath":"ai","timeout":0}}"#);
+    let errs = errors(
+        r#"{"provider":{"type":"moonshot","apiTokens":["k"],"providerDomain":"https://x/y","basePath":"ai","timeout":0}}"#,
+    );
     assert_eq!(errs.len(), 3, "{errs:?}");
 }

@@ -44,9 +44,5 @@ fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {
     ep.host = Some(host);
     ep.query = query;
     let path = path.trim_end_matches('/').to_string();
-    ep.path = if API_SUFFIXES.iter().any(|s| path.ends_with(s)) {
-        PathRule::Fixed(path)
-    } else {
-        PathRule::Base(path)
-    };
+    ep.path = if API_SUFFIXES.iter().any(|s| path.ends_with(s)) { PathRule::Fixed(path) } else { PathRule::Base(path) };
 }

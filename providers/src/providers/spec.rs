@@ -186,7 +186,10 @@ mod tests {
         let r = PathRule::AzureDeployment(None);
         assert!(r.needs_model(ApiKind::ChatCompletions));
         assert!(!r.needs_model(ApiKind::Files));
-        assert_eq!(r.build(ApiKind::ChatCompletions, "/chat/completions", "", "gpt-4o"), "/openai/deployments/gpt-4o/chat/completions");
+        assert_eq!(
+            r.build(ApiKind::ChatCompletions, "/chat/completions", "", "gpt-4o"),
+            "/openai/deployments/gpt-4o/chat/completions"
+        );
         assert_eq!(r.build(ApiKind::Files, "/files/f1", "", ""), "/openai/files/f1");
     }
 }

@@ -262,10 +262,7 @@ mod tests {
     fn line_endings_and_fields() {
         let input = b"event: a\r\ndata:x\r\ndata: y\r\rdata: z\n\n: comment\n\nid: 7\ndata\n\n";
         let (events, raw) = decode(&[input]);
-        assert_eq!(
-            events,
-            vec![("a".into(), "x\ny".into()), ("".into(), "z".into()), ("".into(), "".into())]
-        );
+        assert_eq!(events, vec![("a".into(), "x\ny".into()), ("".into(), "z".into()), ("".into(), "".into())]);
         assert_eq!(raw, input);
     }
 

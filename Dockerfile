@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# Builds the filter and ships it alone: the final image holds only /plugin.wasm
+# (for Istio/Higress OCI Wasm plugins, or `docker create` + `docker cp` to extract it).
+#   docker build -t ai-proxy-wasm .
+
+# ---- build -------------------------------------------------------------------------------
+# Pinned to the toolchain in rust-toolchain.toml.
+FROM rust:1.95.0 AS build
+WORKDIR /src
+RUN rustup target add wasm32-wasip1
+
+# Manifests first, so the dependency download is cached until they change.
+COPY rust-toolchain.toml Cargo.toml Cargo.lock ./
+COPY providers/Cargo.toml providers/Cargo.toml
+COPY bench/noop-filter/Cargo.toml bench/noop-filter/Cargo.toml
+RUN mkdir -p src providers/src bench/noop-filter/src \
+ && touch src/lib.rs providers/src/lib.rs bench/noop-filter/src/lib.rs \
+ && cargo fetch --locked
+
+COPY . .
+RUN cargo build --release --locked --target wasm32-wasip1 -p ai-proxy
+
+# ---- artifact ----------------------------------------------------------------------------
+FROM scratch
+COPY --from=build /src/target/wasm32-wasip1/release/ai_proxy.wasm /plugin.wasm

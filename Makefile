@@ -1,0 +1,94 @@
+# ai-proxy: build, test and run the proxy-wasm filter.
+#
+#   make build      release Wasm module -> dist/plugin.wasm
+#   make test       native tests, build, size gate, e2e through a real Envoy, harness self-test
+#   make e2e        only the real-Envoy suite (PYTEST_ARGS="-k deepseek -x" to narrow it)
+#   make run        Envoy + filter on 127.0.0.1:10000 in front of the echo mock;
+#                   make run CONFIG=my-provider.yaml  -> the real provider over TLS,
+#                   ${NAME} in the config substituted from the environment
+#   make lint       rustfmt check, clippy native + wasm32 with -D warnings
+#   make size       module size against the 1.5 MB budget
+#   make envoy-examples   regenerate config-examples/envoy/*.yaml
+#   make clean      build outputs and test run files (distclean: also .venv)
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+# Prerequisites run left to right (test: unit before build before e2e ...).
+.NOTPARALLEL:
+
+CARGO       ?= cargo
+WASM_TARGET := wasm32-wasip1
+RELEASE_DIR := target/$(WASM_TARGET)/release
+WASM        := $(RELEASE_DIR)/ai_proxy.wasm
+NOOP_WASM   := $(RELEASE_DIR)/noop_filter.wasm
+DIST        := dist/plugin.wasm
+SIZE_BUDGET := 1572864
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+CONFIG     ?= config-examples/quickstart.yaml
+# The quickstart goes to the echo mock; any other config to the real provider.
+UPSTREAM   ?= $(if $(filter config-examples/quickstart.yaml ./config-examples/quickstart.yaml,$(CONFIG)),mock,provider)
+PORT       ?= 10000
+ADMIN_PORT ?= 9901
+MOCK_PORT  ?= 8000
+CA_FILE    ?= /etc/ssl/certs/ca-certificates.crt
+
+.PHONY: build build-noop venv unit test e2e e2e-harness run lint size envoy-examples clean distclean
+
+build:
+	$(CARGO) build --release --target $(WASM_TARGET) -p ai-proxy
+	@mkdir -p dist
+	cp $(WASM) $(DIST)
+	@echo "$(DIST): $$(stat -c %s $(DIST)) bytes"
+
+build-noop:
+	$(CARGO) build --release --target $(WASM_TARGET) -p noop-filter
+
+venv:
+	scripts/install-envoy.sh
+
+unit:
+	$(CARGO) test --workspace
+
+test: lint unit build size e2e e2e-harness
+
+# The fixture suite (tests/fixtures/**/case.json), the quickstart and the example Envoy
+# configs, through Envoy 1.40 running dist/plugin.wasm.
+e2e: build venv
+	AI_PROXY_WASM=$(abspath $(DIST)) AI_PROXY_E2E_MODULE=ai-proxy ENVOY_BIN=$(abspath $(VENV)/bin/envoy) \
+		$(PY) -m pytest tests/e2e -ra $(PYTEST_ARGS)
+
+# The same suite with the no-op filter: runs the tests/fixtures/_harness cases and the live
+# self-tests that prove the harness's assertions fail when they should.
+e2e-harness: build-noop venv
+	AI_PROXY_WASM=$(abspath $(NOOP_WASM)) AI_PROXY_E2E_MODULE=noop ENVOY_BIN=$(abspath $(VENV)/bin/envoy) \
+		$(PY) -m pytest tests/e2e -q $(PYTEST_ARGS)
+
+run: build venv
+	$(PY) scripts/run.py --config "$(CONFIG)" --upstream $(UPSTREAM) --wasm $(DIST) \
+		--port $(PORT) --admin-port $(ADMIN_PORT) --mock-port $(MOCK_PORT) --ca-file "$(CA_FILE)"
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --target $(WASM_TARGET) --lib -- -D warnings
+	python3 -m py_compile tests/e2e/*.py scripts/run.py
+
+size: build
+	@bytes=$$(stat -c %s $(DIST)); \
+	echo "$(DIST): $$bytes bytes (budget $(SIZE_BUDGET))"; \
+	if [ "$$bytes" -gt $(SIZE_BUDGET) ]; then echo "size: over the $(SIZE_BUDGET)-byte budget" >&2; exit 1; fi
+
+envoy-examples:
+	python3 tests/e2e/envoy_config.py examples
+
+clean:
+	$(CARGO) clean
+	rm -rf dist tests/e2e/.runtime .pytest_cache tests/e2e/__pycache__ scripts/__pycache__
+
+distclean: clean
+	rm -rf $(VENV)
