@@ -109,6 +109,9 @@ impl HttpContext for RequestContext {
 
     fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
         let Some(exchange) = self.exchange.as_mut() else { return Action::Continue };
+        if !exchange.needs_response() {
+            return Action::Continue;
+        }
         let status = host::response_header(":status").and_then(|s| s.parse().ok()).unwrap_or(0);
         let content_type = host::response_header("content-type");
         let plan = exchange.response_headers(status, content_type.as_deref());

@@ -220,6 +220,12 @@ impl Exchange {
         Ok(BodyPlan { edits, body: prepared.body })
     }
 
+    /// Whether the response needs the core at all; when false the glue skips the response
+    /// callbacks' host calls and the response passes through untouched.
+    pub fn needs_response(&self) -> bool {
+        self.usage_filter.is_some()
+    }
+
     /// The upstream's response headers.
     pub fn response_headers(&mut self, status: u16, content_type: Option<&str>) -> ResponsePlan {
         let is_sse =
