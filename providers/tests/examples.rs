@@ -44,7 +44,7 @@ fn provider_examples_compile() {
 #[test]
 fn higress_wasmplugin_example_compiles() {
     let text = std::fs::read_to_string(examples_dir().join("higress/wasmplugin.yaml")).unwrap();
-    let doc: Value = serde_saphyr::from_str(&text).unwrap();
+    let doc: Value = serde_yaml_ng::from_str(&text).unwrap();
     let spec = &doc["spec"];
     let mut envelope: Map<String, Value> = spec["defaultConfig"].as_object().unwrap().clone();
     let mut rules = Vec::new();

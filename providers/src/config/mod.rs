@@ -120,7 +120,7 @@ pub fn parse_document(text: &[u8]) -> Result<Value, String> {
 
 #[cfg(feature = "yaml")]
 fn parse_yaml(s: &str) -> Result<Value, String> {
-    serde_saphyr::from_str::<Value>(s).map_err(|e| format!("configuration is not valid YAML: {e}"))
+    serde_yaml_ng::from_str::<Value>(s).map_err(|e| format!("configuration is not valid YAML: {e}"))
 }
 
 #[cfg(not(feature = "yaml"))]
