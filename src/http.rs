@@ -50,8 +50,16 @@ impl HttpContext for RequestContext {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let Some(engine) = self.engine.clone() else { return Action::Continue };
         let authority = host::request_header(":authority").unwrap_or_default();
-        let route_name = engine.needs_route_name().then(|| host::property(&["route_name"])).flatten();
-        let cluster_name = engine.needs_cluster_name().then(|| host::property(&["cluster_name"])).flatten();
+        // Higress's Envoy names these `route_name`/`cluster_name`; stock Envoy ≥ 1.33 only has
+        // them under `xds.` (envoyproxy/envoy#36619).
+        let route_name = engine
+            .needs_route_name()
+            .then(|| host::property(&["route_name"]).or_else(|| host::property(&["xds", "route_name"])))
+            .flatten();
+        let cluster_name = engine
+            .needs_cluster_name()
+            .then(|| host::property(&["cluster_name"]).or_else(|| host::property(&["xds", "cluster_name"])))
+            .flatten();
         let route = RouteInfo {
             route_name: route_name.as_deref(),
             authority: &authority,
