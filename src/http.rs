@@ -138,7 +138,10 @@ impl HttpContext for RequestContext {
         let chunk = host::buffer(BufferType::HttpResponseBody, body_size);
         let mut out = Vec::with_capacity(chunk.len() + 64);
         exchange.response_chunk(&chunk, end_of_stream, &mut out);
-        host::replace_buffer(BufferType::HttpResponseBody, body_size, &out);
+        // Writing into the host costs a copy across the VM boundary: skip it when nothing changed.
+        if out != chunk {
+            host::replace_buffer(BufferType::HttpResponseBody, body_size, &out);
+        }
         Action::Continue
     }
 }

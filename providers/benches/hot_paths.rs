@@ -76,6 +76,18 @@ fn stream_events(c: &mut Criterion) {
             black_box(n)
         })
     });
+    let payload =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/payloads/openai-chat-response.sse")).unwrap();
+    g.throughput(Throughput::Bytes(payload.len() as u64));
+    g.bench_function("usage_filter_bench_payload", |b| {
+        b.iter(|| {
+            let mut f = providers::dialect::openai::UsageChunkFilter::default();
+            let mut out = Vec::with_capacity(payload.len());
+            f.feed(black_box(&payload), &mut out);
+            f.finish(&mut out);
+            black_box(out)
+        })
+    });
     g.finish();
 }
 

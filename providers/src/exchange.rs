@@ -203,7 +203,7 @@ impl Exchange {
         };
         self.model = prepared.model;
         self.stream = prepared.stream;
-        if prepared.usage_injected {
+        if prepared.usage_injected && p.hide_injected_usage {
             self.usage_filter = Some(openai::UsageChunkFilter::default());
         }
         let mut edits = Vec::with_capacity(2);

@@ -51,6 +51,8 @@ pub struct ProviderConfig {
     pub timeout_ms: u64,
     /// Inject `stream_options.include_usage` on streamed requests.
     pub stream_usage: bool,
+    /// Remove the usage-only chunk the client did not ask for (costs a read of every chunk).
+    pub hide_injected_usage: bool,
     pub max_body_bytes: usize,
     pub base_path: Option<(String, BasePathHandling)>,
     /// Prefixed to every upstream path.
@@ -86,6 +88,7 @@ const COMMON_FIELDS: &[&str] = &[
     "basePath",
     "basePathHandling",
     "disableStreamUsageStats",
+    "hideInjectedStreamUsage",
     "maxRequestBodyBytes",
 ];
 
@@ -184,6 +187,7 @@ pub fn compile_provider(
         None => Vec::new(),
     };
     let stream_usage = spec.stream_usage && f.bool("disableStreamUsageStats", errs) != Some(true);
+    let hide_injected_usage = f.bool("hideInjectedStreamUsage", errs) == Some(true);
 
     let mut endpoint = spec.default_endpoint();
     if let Some(configure) = spec.configure {
@@ -219,6 +223,7 @@ pub fn compile_provider(
         endpoint,
         timeout_ms,
         stream_usage,
+        hide_injected_usage,
         max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
         base_path,
         provider_base_path,
