@@ -169,8 +169,6 @@ def mock_config(admin_port: int, port: int, mocks: dict) -> str:
     routes = []
 
     def route(name: str, m: dict, with_header: bool) -> str:
-        # Streaming providers answer with chunked encoding, not a content-length: so does the mock.
-        chunked = "\n                response_headers_to_remove: [content-length]" if m.get("chunked") else ""
         header = (
             f"\n                  headers: [{{name: x-bench-mock, string_match: {{exact: {yaml_str(name)}}}}}]"
             if with_header
@@ -184,7 +182,7 @@ def mock_config(admin_port: int, port: int, mocks: dict) -> str:
                   body: {{filename: {yaml_str(str(BENCH / m["body"]))}}}
                 response_headers_to_add:
                 - header: {{key: content-type, value: {yaml_str(m["content_type"])}}}
-                  append_action: OVERWRITE_IF_EXISTS_OR_ADD{chunked}"""
+                  append_action: OVERWRITE_IF_EXISTS_OR_ADD"""
 
     for name, m in mocks.items():
         routes.append(route(name, m, True))
