@@ -8,6 +8,7 @@
 #                   ${NAME} in the config substituted from the environment
 #   make lint       rustfmt check, clippy native + wasm32 with -D warnings
 #   make size       module size against the 1.5 MB budget
+#   make bench      criterion benches + Envoy with/without the filter (needs wrk)
 #   make envoy-examples   regenerate config-examples/envoy/*.yaml
 #   make clean      build outputs and test run files (distclean: also .venv)
 
@@ -37,7 +38,7 @@ ADMIN_PORT ?= 9901
 MOCK_PORT  ?= 8000
 CA_FILE    ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: build build-noop venv unit test e2e e2e-harness run lint size envoy-examples clean distclean
+.PHONY: build build-noop venv unit test e2e e2e-harness run lint size bench envoy-examples clean distclean
 
 build:
 	$(CARGO) build --release --target $(WASM_TARGET) -p ai-proxy
@@ -82,6 +83,12 @@ size: build
 	@bytes=$$(stat -c %s $(DIST)); \
 	echo "$(DIST): $$bytes bytes (budget $(SIZE_BUDGET))"; \
 	if [ "$$bytes" -gt $(SIZE_BUDGET) ]; then echo "size: over the $(SIZE_BUDGET)-byte budget" >&2; exit 1; fi
+
+# Not part of `make test`: criterion benches of the core, then Envoy plain vs no-op Wasm vs
+# ai-proxy under wrk (Debian package `wrk`; see bench/README.md).
+bench: build build-noop venv
+	$(CARGO) bench -p providers --bench hot_paths
+	python3 bench/envoy_compare.py --envoy $(VENV)/bin/envoy $(BENCH_ARGS)
 
 envoy-examples:
 	python3 tests/e2e/envoy_config.py examples
