@@ -27,27 +27,6 @@ pub enum ApiKind {
 }
 
 impl ApiKind {
-    /// Every kind, for tables and tests.
-    pub const ALL: &'static [ApiKind] = &[
-        ApiKind::ChatCompletions,
-        ApiKind::Completions,
-        ApiKind::Embeddings,
-        ApiKind::Models,
-        ApiKind::ImageGenerations,
-        ApiKind::ImageEdits,
-        ApiKind::ImageVariations,
-        ApiKind::AudioSpeech,
-        ApiKind::AudioTranscriptions,
-        ApiKind::AudioTranslations,
-        ApiKind::Moderations,
-        ApiKind::Responses,
-        ApiKind::Files,
-        ApiKind::Batches,
-        ApiKind::FineTuning,
-        ApiKind::Messages,
-        ApiKind::Rerank,
-    ];
-
     /// Name used in logs, errors and the README table.
     pub fn name(self) -> &'static str {
         match self {

@@ -154,22 +154,8 @@ pub fn compile_provider(
     if spec.token_required && tokens.is_empty() {
         errs.push(&f.child("apiTokens"), format!("is required for provider type `{}` (at least one token)", spec.name));
     }
-    let timeout_ms = match f.u64("timeout", errs) {
-        Some(0) => {
-            errs.push(&f.child("timeout"), "must be greater than 0 (milliseconds)");
-            DEFAULT_TIMEOUT_MS
-        }
-        Some(t) => t,
-        None => DEFAULT_TIMEOUT_MS,
-    };
-    let max_body_bytes = match f.u64("maxRequestBodyBytes", errs) {
-        Some(0) => {
-            errs.push(&f.child("maxRequestBodyBytes"), "must be greater than 0");
-            DEFAULT_MAX_BODY
-        }
-        Some(n) => n,
-        None => DEFAULT_MAX_BODY,
-    };
+    let timeout_ms = positive(&mut f, "timeout", errs).unwrap_or(DEFAULT_TIMEOUT_MS);
+    let max_body_bytes = positive(&mut f, "maxRequestBodyBytes", errs).unwrap_or(DEFAULT_MAX_BODY);
     let model_map = match f.object("modelMapping", errs) {
         Some(m) => ModelMap::parse(&f.child("modelMapping"), m, errs),
         None => ModelMap::default(),
@@ -193,12 +179,8 @@ pub fn compile_provider(
     if let Some(configure) = spec.configure {
         configure(&mut f, errs, &mut endpoint);
     }
-    if let Some(domain) = f.string("providerDomain", errs) {
-        if providers::valid_host(&domain) {
-            endpoint.host = Some(domain);
-        } else {
-            errs.push(&f.child("providerDomain"), "must be host[:port] without scheme or path");
-        }
+    if let Some(domain) = providers::host_field(&mut f, errs, "providerDomain") {
+        endpoint.host = Some(domain);
     }
     let provider_base_path = match f.string("providerBasePath", errs) {
         Some(p) if !p.starts_with('/') || p.contains(['?', ' ']) => {
@@ -228,6 +210,17 @@ pub fn compile_provider(
         base_path,
         provider_base_path,
     })
+}
+
+/// An integer field that must be greater than zero.
+fn positive(f: &mut Fields, key: &str, errs: &mut ConfigErrors) -> Option<u64> {
+    match f.u64(key, errs)? {
+        0 => {
+            errs.push(&f.child(key), "must be greater than 0");
+            None
+        }
+        n => Some(n),
+    }
 }
 
 fn compile_base_path(f: &mut Fields, errs: &mut ConfigErrors) -> Option<(String, BasePathHandling)> {

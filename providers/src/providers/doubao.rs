@@ -20,11 +20,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
 };
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {
-    if let Some(domain) = f.string("doubaoDomain", errs) {
-        if super::valid_host(&domain) {
-            ep.host = Some(domain);
-        } else {
-            errs.push(&f.child("doubaoDomain"), "must be a host name without scheme or path");
-        }
+    if let Some(host) = super::host_field(f, errs, "doubaoDomain") {
+        ep.host = Some(host);
     }
 }

@@ -20,11 +20,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {
     ep.path = PathRule::Keep;
-    if let Some(host) = f.string("genericHost", errs) {
-        if super::valid_host(&host) {
-            ep.host = Some(host);
-        } else {
-            errs.push(&f.child("genericHost"), "must be host[:port] without scheme or path");
-        }
+    if let Some(host) = super::host_field(f, errs, "genericHost") {
+        ep.host = Some(host);
     }
 }

@@ -27,6 +27,8 @@ mod zhipuai;
 
 pub use spec::{Auth, Endpoint, PathRule, ProviderSpec};
 
+use crate::config::fields::{ConfigErrors, Fields};
+
 /// Every provider type the configuration accepts.
 pub static REGISTRY: &[&ProviderSpec] = &[
     &openai::SPEC,
@@ -54,6 +56,17 @@ pub static REGISTRY: &[&ProviderSpec] = &[
 
 pub fn find(name: &str) -> Option<&'static ProviderSpec> {
     REGISTRY.iter().copied().find(|s| s.name == name)
+}
+
+/// Reads an optional `host[:port]` field (no scheme, no path).
+pub(crate) fn host_field(f: &mut Fields, errs: &mut ConfigErrors, key: &str) -> Option<String> {
+    let host = f.string(key, errs)?;
+    if valid_host(&host) {
+        Some(host)
+    } else {
+        errs.push(&f.child(key), "must be host[:port] without scheme or path");
+        None
+    }
 }
 
 /// `host` or `host:port`, nothing else.

@@ -20,12 +20,8 @@ pub static SPEC: ProviderSpec = ProviderSpec {
 };
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {
-    if let Some(domain) = f.string("zhipuDomain", errs) {
-        if super::valid_host(&domain) {
-            ep.host = Some(domain);
-        } else {
-            errs.push(&f.child("zhipuDomain"), "must be a host name without scheme or path");
-        }
+    if let Some(host) = super::host_field(f, errs, "zhipuDomain") {
+        ep.host = Some(host);
     }
     if f.bool("zhipuCodePlanMode", errs) == Some(true) {
         ep.path = PathRule::Base("/api/coding/paas/v4".into());
