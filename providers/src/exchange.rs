@@ -140,7 +140,10 @@ impl Exchange {
                 if kind.has_model_body() && is_post && !head.has_body {
                     return Err(ProxyError::invalid_request("the request has no body").into());
                 }
-                (kind.has_model_body() && json_body) || (p.endpoint.path.needs_model(kind) && head.has_body)
+                // These APIs only take JSON, whatever content-type the client sent (curl -d sends
+                // a form type): read and validate the body anyway.
+                (kind.has_model_body() && is_post && head.has_body)
+                    || (p.endpoint.path.needs_model(kind) && head.has_body)
             }
             None => json_body && (!p.model_map.is_empty() || !p.settings.is_empty()),
         };
