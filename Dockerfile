@@ -13,8 +13,8 @@ RUN rustup target add wasm32-wasip1
 COPY rust-toolchain.toml Cargo.toml Cargo.lock ./
 COPY providers/Cargo.toml providers/Cargo.toml
 COPY bench/noop-filter/Cargo.toml bench/noop-filter/Cargo.toml
-RUN mkdir -p src providers/src bench/noop-filter/src \
- && touch src/lib.rs providers/src/lib.rs bench/noop-filter/src/lib.rs \
+RUN mkdir -p src providers/src providers/benches bench/noop-filter/src \
+ && touch src/lib.rs providers/src/lib.rs providers/benches/hot_paths.rs bench/noop-filter/src/lib.rs \
  && cargo fetch --locked
 
 COPY . .
