@@ -1,6 +1,7 @@
 //! Wire protocols. A provider speaks one dialect; the dialect decides how a request body is
 //! built, where `customSettings` land, and how responses and streams come back.
 
+pub mod anthropic;
 pub mod openai;
 
 /// The wire protocol a provider speaks upstream.
@@ -29,6 +30,28 @@ impl Dialect {
             Dialect::OpenAi => &[],
         }
     }
+}
+
+/// What a translator needs to know about the request it serves. Time and ids come in from
+/// the glue so that translations are deterministic in tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TranslateCtx {
+    /// The model name the client should see in responses (the mapped upstream model).
+    pub model: String,
+    /// Unix seconds, for `created`.
+    pub created: u64,
+    /// A per-request random number, for ids the upstream does not provide.
+    pub random: u64,
+    /// The client asked for `stream_options.include_usage` (OpenAI ingress).
+    pub include_usage: bool,
+}
+
+/// A per-request, stateful stream translation: upstream SSE bytes in, client SSE bytes out.
+/// Fed chunk by chunk whatever the boundaries; `finish` once at the end of the stream. The
+/// output for a whole stream must not depend on how it was split.
+pub trait StreamTranslator: std::fmt::Debug {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>);
+    fn finish(&mut self, out: &mut Vec<u8>);
 }
 
 /// The portable names auto-mode `customSettings` understand.
