@@ -47,6 +47,14 @@ pub fn replace_buffer(kind: BufferType, size: usize, data: &[u8]) -> bool {
     }
 }
 
+/// Unix seconds from the host clock (0 if the host cannot tell).
+pub fn now_secs() -> u64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
 pub fn property(path: &[&str]) -> Option<String> {
     let bytes = hostcalls::get_property(path.to_vec()).ok().flatten()?;
     String::from_utf8(bytes).ok()

@@ -122,19 +122,37 @@ impl HttpContext for RequestContext {
         }
         let status = host::response_header(":status").and_then(|s| s.parse().ok()).unwrap_or(0);
         let content_type = host::response_header("content-type");
-        let plan = exchange.response_headers(status, content_type.as_deref());
+        let plan = exchange.response_headers(status, content_type.as_deref(), host::now_secs());
         for e in &plan.edits {
             host::set_response_header(e.name, e.value.as_deref());
         }
         self.response_mode = plan.mode;
-        Action::Continue
+        if plan.mode == ResponseMode::Buffer {
+            // Hold the headers: status and length are known once the body is translated.
+            Action::Pause
+        } else {
+            Action::Continue
+        }
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
-        if self.response_mode != ResponseMode::Stream {
-            return Action::Continue;
-        }
         let Some(exchange) = self.exchange.as_mut() else { return Action::Continue };
+        match self.response_mode {
+            ResponseMode::Passthrough => return Action::Continue,
+            ResponseMode::Buffer if !end_of_stream => return Action::Pause,
+            ResponseMode::Buffer => {
+                let body = host::buffer(BufferType::HttpResponseBody, body_size);
+                let plan = exchange.response_body(&body);
+                for e in &plan.edits {
+                    host::set_response_header(e.name, e.value.as_deref());
+                }
+                if let Some(new_body) = plan.body {
+                    host::replace_buffer(BufferType::HttpResponseBody, body_size, &new_body);
+                }
+                return Action::Continue;
+            }
+            ResponseMode::Stream => {}
+        }
         let chunk = host::buffer(BufferType::HttpResponseBody, body_size);
         let mut out = Vec::with_capacity(chunk.len() + 64);
         exchange.response_chunk(&chunk, end_of_stream, &mut out);

@@ -6,7 +6,8 @@
 
 use crate::api::{self, ApiKind};
 use crate::config::{BasePathHandling, Protocol, ProviderConfig};
-use crate::dialect::{openai, Dialect};
+use crate::dialect::anthropic::{from_messages, inbound, messages_stream, to_messages};
+use crate::dialect::{openai, Dialect, StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
 use crate::providers::Auth;
 use std::sync::Arc;
@@ -75,6 +76,8 @@ pub enum ResponseMode {
     Passthrough,
     /// Feed each chunk to `response_chunk` and send what it writes.
     Stream,
+    /// Hold the headers, buffer the whole body, then apply `response_body`'s plan.
+    Buffer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,12 +89,35 @@ pub struct ResponsePlan {
 /// Request headers that carry client credentials; none of them may reach a provider.
 const CLIENT_CREDENTIAL_HEADERS: &[&str] = &["authorization", "x-api-key", "api-key", "x-goog-api-key"];
 
+/// How requests and responses are translated between the client's API and the provider's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Translation {
+    /// Same wire format on both sides: bodies get byte-level edits, responses pass through.
+    None,
+    /// An OpenAI chat client in front of an Anthropic Messages upstream.
+    ChatToMessages,
+    /// An Anthropic Messages client in front of an OpenAI chat upstream.
+    MessagesToChat,
+}
+
+/// `max_tokens` sent to Anthropic when an OpenAI client gives none (Anthropic requires it).
+pub const CLAUDE_DEFAULT_MAX_TOKENS: u64 = 4096;
+
 /// A request in flight.
 #[derive(Debug)]
 pub struct Exchange {
     provider: Arc<ProviderConfig>,
-    /// `None` under `protocol: original` (the client speaks the provider's own API).
+    /// The client's API; `None` under `protocol: original` (the client speaks the provider's own API).
     api: Option<ApiKind>,
+    /// The API called upstream (differs from `api` when translating).
+    upstream_api: Option<ApiKind>,
+    translation: Translation,
+    random: u64,
+    include_usage: bool,
+    stream_translator: Option<Box<dyn StreamTranslator>>,
+    /// Upstream status of a buffered response.
+    buffered_status: u16,
+    /// Upstream resource path (after the `/v1` base).
     resource: String,
     client_path: String,
     client_query: String,
@@ -101,6 +127,8 @@ pub struct Exchange {
     stream: bool,
     /// Set when the gateway (not the client) asked for stream usage.
     usage_filter: Option<openai::UsageChunkFilter>,
+    /// Context for a buffered translated response.
+    translate_ctx: Option<TranslateCtx>,
 }
 
 impl Exchange {
@@ -117,40 +145,50 @@ impl Exchange {
             _ => raw_path,
         };
         let is_post = head.method.eq_ignore_ascii_case("POST");
-        let (api, resource) = match p.protocol {
-            Protocol::Original => (None, String::new()),
+        let (api, upstream_api, translation, resource) = match p.protocol {
+            Protocol::Original => (None, None, Translation::None, String::new()),
             Protocol::OpenAi => {
                 let Some(found) = api::detect(head.path) else {
                     return Err(ProxyError::not_found(format!("no AI API at path {}", safe_path(raw_path))).into());
                 };
-                if !p.spec.apis.contains(&found.kind) {
-                    return Err(ProxyError::not_found(format!(
+                let (upstream, translation, resource) = match (found.kind, p.spec.dialect) {
+                    (ApiKind::ChatCompletions, Dialect::Anthropic) => {
+                        (ApiKind::Messages, Translation::ChatToMessages, "/messages".to_string())
+                    }
+                    (ApiKind::Messages, Dialect::OpenAi) => {
+                        (ApiKind::ChatCompletions, Translation::MessagesToChat, "/chat/completions".to_string())
+                    }
+                    (kind, _) => (kind, Translation::None, found.resource.to_string()),
+                };
+                if !p.spec.apis.contains(&upstream) {
+                    let e = ProxyError::not_found(format!(
                         "provider `{}` does not serve the {} API",
                         p.spec.name,
                         found.kind.name()
-                    ))
-                    .into());
+                    ));
+                    return Err(reply_for(Some(found.kind), e));
                 }
-                (Some(found.kind), found.resource.to_string())
+                (Some(found.kind), Some(upstream), translation, resource)
             }
         };
+        let err = |e: ProxyError| reply_for(api, e);
         let json_body = is_post && head.has_body && is_json(head.content_type);
         let read_body = match api {
             Some(kind) => {
                 if kind.has_model_body() && is_post && !head.has_body {
-                    return Err(ProxyError::invalid_request("the request has no body").into());
+                    return Err(err(ProxyError::invalid_request("the request has no body")));
                 }
                 // These APIs only take JSON, whatever content-type the client sent (curl -d sends
                 // a form type): read and validate the body anyway.
                 (kind.has_model_body() && is_post && head.has_body)
-                    || (p.endpoint.path.needs_model(kind) && head.has_body)
+                    || (upstream_api.is_some_and(|u| p.endpoint.path.needs_model(u)) && head.has_body)
             }
             None => json_body && (!p.model_map.is_empty() || !p.settings.is_empty()),
         };
         if read_body {
             if let Some(len) = head.content_length {
                 if len > p.max_body_bytes as u64 {
-                    return Err(ProxyError::too_large(p.max_body_bytes).into());
+                    return Err(err(ProxyError::too_large(p.max_body_bytes)));
                 }
             }
         }
@@ -158,6 +196,12 @@ impl Exchange {
         let ex = Exchange {
             provider: provider.clone(),
             api,
+            upstream_api,
+            translation,
+            random,
+            include_usage: false,
+            stream_translator: None,
+            buffered_status: 0,
             resource,
             client_path: client_path.to_string(),
             client_query: raw_query.to_string(),
@@ -165,6 +209,7 @@ impl Exchange {
             model: String::new(),
             stream: false,
             usage_filter: None,
+            translate_ctx: None,
         };
         let mut edits = Vec::with_capacity(8);
         for h in CLIENT_CREDENTIAL_HEADERS {
@@ -176,13 +221,20 @@ impl Exchange {
         if let Some(host) = &p.endpoint.host {
             edits.push(HeaderEdit::set(":authority", host.clone()));
         }
+        for (name, value) in &p.endpoint.headers {
+            edits.push(HeaderEdit::set(name, value.clone()));
+        }
+        if translation == Translation::MessagesToChat {
+            // Anthropic protocol headers mean nothing to an OpenAI-wire provider.
+            edits.push(HeaderEdit::remove("anthropic-version"));
+            edits.push(HeaderEdit::remove("anthropic-beta"));
+        }
         edits.push(HeaderEdit::remove("accept-encoding"));
-        let path_needs_model = api.is_some_and(|k| p.endpoint.path.needs_model(k));
+        let path_needs_model = upstream_api.is_some_and(|k| p.endpoint.path.needs_model(k));
         if path_needs_model && !read_body {
-            return Err(ProxyError::invalid_request(
+            return Err(err(ProxyError::invalid_request(
                 "the Azure deployment comes from the model, but this request has no JSON body with a model",
-            )
-            .into());
+            )));
         }
         if !path_needs_model {
             edits.push(HeaderEdit::set(":path", ex.upstream_path()));
@@ -197,24 +249,38 @@ impl Exchange {
     /// The complete request body (only called when `HeadersPlan::read_body`).
     pub fn request_body(&mut self, body: &[u8]) -> Result<BodyPlan, LocalReply> {
         let p = self.provider.clone();
+        let api = self.api;
+        let err = |e: ProxyError| reply_for(api, e);
         if body.len() > p.max_body_bytes {
-            return Err(ProxyError::too_large(p.max_body_bytes).into());
+            return Err(err(ProxyError::too_large(p.max_body_bytes)));
         }
-        let prepared = match (self.api, p.spec.dialect) {
-            (Some(kind), Dialect::OpenAi) => openai::prepare_request(kind, body, &p)?,
-            (None, Dialect::OpenAi) => openai::prepare_original(body, &p),
+        let prepared = match (self.api, self.translation) {
+            (None, _) => openai::prepare_original(body, &p),
+            (Some(kind), Translation::None) => openai::prepare_request(kind, body, &p).map_err(err)?,
+            (Some(kind), Translation::ChatToMessages) => {
+                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
+                let opts = to_messages::RequestOptions { default_max_tokens: CLAUDE_DEFAULT_MAX_TOKENS };
+                let t = to_messages::build_request(body, &model, &opts).map_err(err)?;
+                openai::Prepared::translated(t, model, &p)
+            }
+            (Some(kind), Translation::MessagesToChat) => {
+                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
+                let t = inbound::build_chat_request(body, &model, p.stream_usage).map_err(err)?;
+                openai::Prepared::translated(t, model, &p)
+            }
         };
         self.model = prepared.model;
         self.stream = prepared.stream;
+        self.include_usage = prepared.include_usage;
         if prepared.usage_injected && p.hide_injected_usage {
             self.usage_filter = Some(openai::UsageChunkFilter::default());
         }
         let mut edits = Vec::with_capacity(2);
-        if self.api.is_some_and(|k| p.endpoint.path.needs_model(k)) {
+        if self.upstream_api.is_some_and(|k| p.endpoint.path.needs_model(k)) {
             if self.model.is_empty() || self.model.contains(['/', '?', '#']) {
-                return Err(ProxyError::invalid_request("the model is not a valid Azure deployment name")
-                    .with_param("model")
-                    .into());
+                return Err(err(
+                    ProxyError::invalid_request("the model is not a valid Azure deployment name").with_param("model")
+                ));
             }
             edits.push(HeaderEdit::set(":path", self.upstream_path()));
         }
@@ -226,13 +292,32 @@ impl Exchange {
     /// Whether the response needs the core at all; when false the glue skips the response
     /// callbacks' host calls and the response passes through untouched.
     pub fn needs_response(&self) -> bool {
-        self.usage_filter.is_some()
+        self.usage_filter.is_some() || self.translation != Translation::None
     }
 
-    /// The upstream's response headers.
-    pub fn response_headers(&mut self, status: u16, content_type: Option<&str>) -> ResponsePlan {
+    /// The upstream's response headers. `now` (Unix seconds) stamps translated responses.
+    pub fn response_headers(&mut self, status: u16, content_type: Option<&str>, now: u64) -> ResponsePlan {
         let is_sse =
             content_type.is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+        let ok = (200..300).contains(&status);
+        if self.translation != Translation::None {
+            let ctx = TranslateCtx {
+                model: self.model.clone(),
+                created: now,
+                random: self.random,
+                include_usage: self.include_usage,
+            };
+            if ok && is_sse {
+                self.stream_translator = Some(match self.translation {
+                    Translation::ChatToMessages => Box::new(messages_stream::MessagesToChatStream::new(ctx)),
+                    _ => Box::new(inbound::ChatToMessagesStream::new(ctx)),
+                });
+                return ResponsePlan { edits: vec![HeaderEdit::remove("content-length")], mode: ResponseMode::Stream };
+            }
+            self.buffered_status = status;
+            self.translate_ctx = Some(ctx);
+            return ResponsePlan { edits: Vec::new(), mode: ResponseMode::Buffer };
+        }
         if self.usage_filter.is_some() && status == 200 && is_sse {
             // Only the usage chunk the client did not ask for is removed; the length changes.
             return ResponsePlan { edits: vec![HeaderEdit::remove("content-length")], mode: ResponseMode::Stream };
@@ -244,6 +329,13 @@ impl Exchange {
 
     /// One chunk of a streamed response (`ResponseMode::Stream`); `end` on the last one.
     pub fn response_chunk(&mut self, chunk: &[u8], end: bool, out: &mut Vec<u8>) {
+        if let Some(t) = &mut self.stream_translator {
+            t.feed(chunk, out);
+            if end {
+                t.finish(out);
+            }
+            return;
+        }
         match &mut self.usage_filter {
             Some(filter) => {
                 filter.feed(chunk, out);
@@ -253,6 +345,33 @@ impl Exchange {
             }
             None => out.extend_from_slice(chunk),
         }
+    }
+
+    /// The whole body of a buffered response (`ResponseMode::Buffer`): the new body and the
+    /// response header edits (`:status`, `content-type`, `content-length`).
+    pub fn response_body(&mut self, body: &[u8]) -> BodyPlan {
+        let status = self.buffered_status;
+        let ctx = self.translate_ctx.take().unwrap_or_default();
+        let ok = (200..300).contains(&status);
+        let (status, out) = match (self.translation, ok) {
+            (Translation::ChatToMessages, true) => match from_messages::translate_response(body, &ctx) {
+                Ok(b) => (status, b),
+                Err(e) => (e.status, e.to_openai_json()),
+            },
+            (Translation::ChatToMessages, false) => from_messages::translate_error(status, body),
+            (Translation::MessagesToChat, true) => match inbound::translate_chat_response(body, &ctx) {
+                Ok(b) => (status, b),
+                Err(e) => (e.status, inbound::anthropic_error(&e)),
+            },
+            (Translation::MessagesToChat, false) => inbound::translate_chat_error(status, body),
+            (Translation::None, _) => (status, body.to_vec()),
+        };
+        let edits = vec![
+            HeaderEdit::set(":status", status.to_string()),
+            HeaderEdit::set("content-type", "application/json"),
+            HeaderEdit::set("content-length", out.len().to_string()),
+        ];
+        BodyPlan { edits, body: Some(out) }
     }
 
     /// The API of this request (`None` under `protocol: original`).
@@ -282,7 +401,7 @@ impl Exchange {
     /// Path and query for the upstream.
     fn upstream_path(&self) -> String {
         let p = &self.provider;
-        let path = match self.api {
+        let path = match self.upstream_api {
             Some(kind) => p.endpoint.path.build(kind, &self.resource, &self.client_path, &self.model),
             None => self.client_path.clone(),
         };
@@ -305,6 +424,15 @@ impl Exchange {
             full.push_str(&query);
         }
         full
+    }
+}
+
+/// A local reply in the client's protocol: Anthropic's error shape on `/v1/messages`.
+fn reply_for(api: Option<ApiKind>, e: ProxyError) -> LocalReply {
+    if api == Some(ApiKind::Messages) {
+        LocalReply { status: e.status, content_type: "application/json", body: inbound::anthropic_error(&e) }
+    } else {
+        e.into()
     }
 }
 

@@ -73,6 +73,7 @@ const NOT_SUPPORTED_YET: &[&str] = &[
     "hiclawMode",
     "authHeaderKey",
     "responseJsonSchema",
+    "claudeCodeMode",
 ];
 
 const COMMON_FIELDS: &[&str] = &[

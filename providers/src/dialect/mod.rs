@@ -9,6 +9,8 @@ pub mod openai;
 pub enum Dialect {
     /// OpenAI chat completions and friends: bodies pass through with byte-level edits.
     OpenAi,
+    /// Anthropic Messages.
+    Anthropic,
 }
 
 impl Dialect {
@@ -20,6 +22,10 @@ impl Dialect {
             (Dialect::OpenAi, "temperature") => Some("temperature"),
             (Dialect::OpenAi, "top_p") => Some("top_p"),
             (Dialect::OpenAi, "seed") => Some("seed"),
+            (Dialect::Anthropic, "max_tokens") => Some("max_tokens"),
+            (Dialect::Anthropic, "temperature") => Some("temperature"),
+            (Dialect::Anthropic, "top_p") => Some("top_p"),
+            (Dialect::Anthropic, "top_k") => Some("top_k"),
             _ => None,
         }
     }
@@ -27,7 +33,7 @@ impl Dialect {
     /// Where settings are injected in the upstream body (a path of object keys; empty = root).
     pub fn settings_root(self) -> &'static [&'static str] {
         match self {
-            Dialect::OpenAi => &[],
+            Dialect::OpenAi | Dialect::Anthropic => &[],
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::api::ApiKind;
 use crate::config::{settings, ProviderConfig};
 use crate::error::ProxyError;
 use crate::json::{self, Edit, ObjectView, ViewError};
+use crate::dialect::anthropic::to_messages::Translated;
 use crate::stream::sse::{Block, SseDecoder, SseError};
 use std::borrow::Cow;
 
@@ -18,6 +19,31 @@ pub struct Prepared {
     pub stream: bool,
     /// The client did not ask for stream usage; the gateway did.
     pub usage_injected: bool,
+    /// The client asked for stream usage (translated streams then end with a usage chunk).
+    pub include_usage: bool,
+}
+
+impl Prepared {
+    /// A body built by a cross-dialect translator, with the provider's settings applied.
+    pub fn translated(t: Translated, model: String, cfg: &ProviderConfig) -> Prepared {
+        let body = settings::apply(&cfg.settings, &t.body).unwrap_or(t.body);
+        Prepared { body: Some(body), model, stream: t.stream, usage_injected: false, include_usage: t.include_usage }
+    }
+}
+
+/// Validates the body as a JSON object and returns the upstream model for it (mapped; the
+/// `*` target fills a missing model; an empty result is an error where the API needs one).
+pub fn mapped_model(api: ApiKind, body: &[u8], cfg: &ProviderConfig) -> Result<String, ProxyError> {
+    let view = ObjectView::parse(body).map_err(view_error)?;
+    let requested = view
+        .get_str("model")
+        .map_err(|_| ProxyError::invalid_request("`model` must be a string").with_param("model"))?
+        .unwrap_or(Cow::Borrowed(""));
+    let model = cfg.model_map.map(&requested).to_string();
+    if model.is_empty() && api.requires_model() {
+        return Err(ProxyError::invalid_request("you must provide a model parameter").with_param("model"));
+    }
+    Ok(model)
 }
 
 /// Validates and rewrites an OpenAI request body for an OpenAI-wire upstream.
@@ -63,8 +89,13 @@ pub fn prepare_request(api: ApiKind, body: &[u8], cfg: &ProviderConfig) -> Resul
             }
         }
     }
+    let include_usage = stream
+        && view
+            .get("stream_options")
+            .and_then(|o| ObjectView::parse(o.get().as_bytes()).ok())
+            .is_some_and(|o| o.get_bool("include_usage") == Ok(Some(true)));
     let body = if edits.is_empty() { with_settings } else { Some(view.apply(&edits)) };
-    Ok(Prepared { body, model, stream, usage_injected })
+    Ok(Prepared { body, model, stream, usage_injected, include_usage })
 }
 
 /// `protocol: original`: the body is the provider's own format. Map `model` when the body
@@ -83,7 +114,7 @@ pub fn prepare_original(body: &[u8], cfg: &ProviderConfig) -> Prepared {
     } else {
         with_settings
     };
-    Prepared { body, model, stream, usage_injected: false }
+    Prepared { body, model, stream, usage_injected: false, include_usage: false }
 }
 
 fn view_error(e: ViewError) -> ProxyError {

@@ -47,6 +47,8 @@ pub struct Endpoint {
     pub path: PathRule,
     /// Query parameters always added (Azure's `api-version=...`), without `?`.
     pub query: String,
+    /// Headers set on every upstream request (`anthropic-version`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 /// How the upstream path is built from the API resource (the path after `/v1`).
@@ -111,6 +113,7 @@ impl ProviderSpec {
             host: (!host.is_empty()).then(|| host.to_string()),
             path: PathRule::Base(base),
             query: String::new(),
+            headers: Vec::new(),
         }
     }
 }
