@@ -246,7 +246,11 @@ fn check(name: &str, case: &Value, o: &Outcome) {
     let o = Outcome { upstream: None, status: o.status, client_headers: o.client_headers.clone(), client_body };
     let expected_text = |t: &Value| {
         let t = t.as_str().unwrap();
-        if normalize { normalize_created(t) } else { t.to_string() }
+        if normalize {
+            normalize_created(t)
+        } else {
+            t.to_string()
+        }
     };
     if let Some(obj) = resp.get("headers").and_then(Value::as_object) {
         for (k, v) in obj {

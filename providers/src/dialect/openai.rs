@@ -4,9 +4,9 @@
 
 use crate::api::ApiKind;
 use crate::config::{settings, ProviderConfig};
+use crate::dialect::anthropic::to_messages::Translated;
 use crate::error::ProxyError;
 use crate::json::{self, Edit, ObjectView, ViewError};
-use crate::dialect::anthropic::to_messages::Translated;
 use crate::stream::sse::{Block, SseDecoder, SseError};
 use std::borrow::Cow;
 
