@@ -39,7 +39,10 @@ fn client_bytes(case: &Value, cuts: &[usize]) -> Vec<u8> {
     let engine = Engine::compile(&serde_json::to_vec(&case["config"]).unwrap()).unwrap();
     let provider = engine.select(&RouteInfo { authority: "h", ..Default::default() }).unwrap();
     let req = &case["request"];
-    let body = serde_json::to_vec(&req["body"]).unwrap();
+    let body = match req.get("body_text") {
+        Some(t) => t.as_str().unwrap().as_bytes().to_vec(),
+        None => serde_json::to_vec(&req["body"]).unwrap(),
+    };
     let head = RequestHead {
         method: "POST",
         path: req["path"].as_str().unwrap(),

@@ -7,6 +7,7 @@ mod ai360;
 mod azure;
 mod baichuan;
 mod baidu;
+mod claude;
 mod cloudflare;
 mod deepseek;
 mod doubao;
@@ -52,6 +53,7 @@ pub static REGISTRY: &[&ProviderSpec] = &[
     &fireworks::SPEC,
     &together_ai::SPEC,
     &generic::SPEC,
+    &claude::SPEC,
 ];
 
 pub fn find(name: &str) -> Option<&'static ProviderSpec> {

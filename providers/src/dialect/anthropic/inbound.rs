@@ -1,44 +1,2191 @@
 //! Anthropic clients (`/v1/messages`) in front of OpenAI-wire providers: Messages request →
 //! chat request; chat response, stream and errors → Messages.
+//!
+//! Request decisions (Anthropic Messages reference, <https://docs.anthropic.com/en/api/messages>):
+//! - `system` (string or text blocks) → one leading `system` message, blocks joined with "\n\n".
+//!   Claude Code's `x-anthropic-billing-header: …` attribution block is dropped: it is meant for
+//!   Anthropic's servers, changes on every request (its `cch=` hash) and so defeats the prefix
+//!   caches of OpenAI-wire providers.
+//! - `tool_result` blocks → one `tool` message each, before the rest of the user turn. OpenAI has
+//!   no error flag: `is_error: true` prefixes the content with "Error: ". Images inside a tool
+//!   result (Claude Code's Read tool returns screenshots that way) cannot go in a `tool` message,
+//!   so they open the user message that follows the tool messages.
+//! - `thinking` / `redacted_thinking` blocks of earlier assistant turns are dropped: their
+//!   signatures only mean something to Anthropic, and OpenAI-wire providers either reject
+//!   `reasoning_content` in input or ignore it.
+//! - `document` blocks: plain-text sources become text parts; other sources (PDF, files) → 400.
+//! - Server tools (`type` other than `custom`, e.g. `web_search_20250305`) and `mcp_servers` →
+//!   400: silently dropping a tool changes what the model can do.
+//! - `top_k`, `service_tier` (Anthropic's values differ from OpenAI's), `container`,
+//!   `context_management` and the Bedrock/Vertex `anthropic_version` / `anthropic_beta` are
+//!   Anthropic-only and not sent. `cache_control` is kept on text parts
+//!   (providers with prompt caching read it there) and dropped elsewhere.
+//! - `thinking: {type: enabled, budget_tokens}` → `reasoning_effort` (< 4096 low, < 16384
+//!   medium, else high); `output_config.effort` wins when present (`xhigh`/`max` → `high`).
+//!   `output_config.format` (or the beta `output_format`) `json_schema` → `response_format`
+//!   `json_schema` (not `strict`: OpenAI's strict mode rejects schemas Anthropic accepts).
+//! - Several text blocks of an assistant turn are joined with "\n\n" into one string (like the
+//!   system blocks); an assistant turn left empty (only thinking) is not sent. A final assistant
+//!   turn (Anthropic's prefill) is sent as an ordinary earlier turn: OpenAI has no prefill.
+//! - Members that are not part of the Messages API pass through unchanged, unless they collide
+//!   with a member this translation writes (ours wins).
+//!
+//! Stream decisions: see [`ChatToMessagesStream`]. A stream that ends with `finish_reason` but
+//! no `[DONE]` ends normally; one that ends with neither (cut off) ends with an `error` event.
+//!
+//! Response decisions: only choice 0 is read. Tool arguments that are not a JSON object cannot
+//! be an Anthropic `input`; rather than `{}` (which hides the failure and runs the tool with no
+//! arguments) they become `{"_raw": "<the arguments>"}`, so the tool reports a schema error that
+//! the model can see and correct. Empty arguments are `{}` (a tool without parameters).
 
 use crate::dialect::anthropic::to_messages::Translated;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
+use crate::json::{ObjectView, ViewError};
+use crate::stream::sse::{Block, SseDecoder};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+// ---------------------------------------------------------------------------------------------
+// Request: Messages → chat completions
+// ---------------------------------------------------------------------------------------------
+
+/// Messages API members that are translated (or deliberately dropped); everything else passes.
+const MESSAGES_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "system",
+    "max_tokens",
+    "stop_sequences",
+    "stream",
+    "temperature",
+    "top_p",
+    "top_k",
+    "metadata",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "service_tier",
+    "container",
+    "context_management",
+    "mcp_servers",
+    "output_config",
+    "output_format",
+    // Anthropic body fields on Bedrock and Vertex AI.
+    "anthropic_version",
+    "anthropic_beta",
+];
+
+const BILLING_HEADER: &str = "x-anthropic-billing-header:";
 
 /// A Messages request body (already validated as a JSON object) → an OpenAI chat body for
 /// `model`. `stream_usage`: the upstream accepts `stream_options.include_usage` (needed to
 /// report usage in `message_delta`).
-pub fn build_chat_request(_body: &[u8], _model: &str, _stream_usage: bool) -> Result<Translated, ProxyError> {
-    Err(ProxyError::new(501, "api_error", "not implemented yet"))
+pub fn build_chat_request(body: &[u8], model: &str, stream_usage: bool) -> Result<Translated, ProxyError> {
+    let view = ObjectView::parse(body).map_err(view_error)?;
+    let mut out = ObjWriter::new(body.len() + 256);
+    out.value("model", model)?;
+
+    let mut messages: Vec<ChatMessage<'_>> = Vec::new();
+    if let Some(raw) = view.get("system") {
+        if let Some(system) = system_text(raw)? {
+            messages.push(ChatMessage::plain("system", OutContent::Text(Cow::Owned(system))));
+        }
+    }
+    let raw_messages = view
+        .get("messages")
+        .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
+    let input: Vec<InMessage<'_>> = parse(raw_messages, "messages")?;
+    for (i, m) in input.iter().enumerate() {
+        convert_message(i, m, &mut messages)?;
+    }
+    out.value("messages", &messages)?;
+
+    for key in ["max_tokens", "temperature", "top_p"] {
+        if let Some(raw) = non_null(view.get(key)) {
+            out.raw(key, raw.get());
+        }
+    }
+    if let Some(raw) = non_null(view.get("stop_sequences")) {
+        let stop: Vec<Cow<'_, str>> = parse(raw, "stop_sequences")?;
+        if !stop.is_empty() {
+            out.value("stop", &stop)?;
+        }
+    }
+    let stream = view
+        .get_bool("stream")
+        .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?;
+    if let Some(stream) = stream {
+        out.value("stream", &stream)?;
+    }
+    let stream = stream.unwrap_or(false);
+    let include_usage = stream && stream_usage;
+    if include_usage {
+        out.raw("stream_options", r#"{"include_usage":true}"#);
+    }
+
+    let tools = match non_null(view.get("tools")) {
+        Some(raw) => convert_tools(parse(raw, "tools")?)?,
+        None => Vec::new(),
+    };
+    if !tools.is_empty() {
+        out.value("tools", &tools)?;
+        if let Some(raw) = non_null(view.get("tool_choice")) {
+            let choice: ToolChoiceIn<'_> = parse(raw, "tool_choice")?;
+            out.value("tool_choice", &tool_choice(&choice)?)?;
+            if choice.disable_parallel_tool_use == Some(true) {
+                out.value("parallel_tool_calls", &false)?;
+            }
+        }
+    }
+
+    let output_config: Option<OutputConfigIn<'_>> = match non_null(view.get("output_config")) {
+        Some(raw) => Some(parse(raw, "output_config")?),
+        None => None,
+    };
+    let mut effort = output_config.as_ref().and_then(|c| c.effort.as_deref()).map(effort_level);
+    if effort.is_none() {
+        if let Some(raw) = non_null(view.get("thinking")) {
+            let thinking: ThinkingIn<'_> = parse(raw, "thinking")?;
+            if thinking.kind == "enabled" {
+                effort = Some(budget_effort(thinking.budget_tokens.unwrap_or(0)));
+            }
+        }
+    }
+    if let Some(effort) = effort {
+        out.value("reasoning_effort", effort)?;
+    }
+    let format = match output_config.and_then(|c| c.format) {
+        Some(f) => Some(f),
+        None => match non_null(view.get("output_format")) {
+            Some(raw) => Some(parse::<FormatIn<'_>>(raw, "output_format")?),
+            None => None,
+        },
+    };
+    if let Some(format) = format {
+        out.value("response_format", &response_format(&format)?)?;
+    }
+
+    if let Some(raw) = non_null(view.get("metadata")) {
+        let metadata: MetadataIn<'_> = parse(raw, "metadata")?;
+        if let Some(user) = metadata.user_id {
+            out.value("user", &user)?;
+        }
+    }
+    if let Some(raw) = non_null(view.get("mcp_servers")) {
+        let servers: Vec<serde::de::IgnoredAny> = parse(raw, "mcp_servers")?;
+        if !servers.is_empty() {
+            return Err(ProxyError::invalid_request("`mcp_servers` is not supported by this provider")
+                .with_param("mcp_servers"));
+        }
+    }
+
+    // Pass-through: members unknown to the Messages API, last duplicate wins, ours win.
+    let members = view.members();
+    for (i, m) in members.iter().enumerate() {
+        let key: &str = &m.key;
+        let later_duplicate = members.iter().skip(i + 1).any(|n| n.key == key);
+        if MESSAGES_FIELDS.contains(&key) || later_duplicate || out.has(key) {
+            continue;
+        }
+        out.raw(key, m.value.get());
+    }
+
+    Ok(Translated { body: out.finish(), stream, include_usage })
+}
+
+fn view_error(e: ViewError) -> ProxyError {
+    match e {
+        ViewError::Malformed(msg) => {
+            ProxyError::invalid_request(format!("the request body is not valid JSON: {msg}")).with_code("invalid_json")
+        }
+        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
+    }
+}
+
+fn parse<'a, T: Deserialize<'a>>(raw: &'a RawValue, param: &'static str) -> Result<T, ProxyError> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| ProxyError::invalid_request(format!("invalid `{param}`: {e}")).with_param(param))
+}
+
+fn non_null(raw: Option<&RawValue>) -> Option<&RawValue> {
+    raw.filter(|r| r.get() != "null")
+}
+
+/// A JSON object written member by member, remembering which keys it has.
+struct ObjWriter {
+    buf: Vec<u8>,
+    keys: Vec<String>,
+}
+
+impl ObjWriter {
+    fn new(capacity: usize) -> Self {
+        let mut buf = Vec::with_capacity(capacity);
+        buf.push(b'{');
+        ObjWriter { buf, keys: Vec::new() }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.keys.is_empty() {
+            self.buf.push(b',');
+        }
+        // Serialising a &str cannot fail.
+        let _ = serde_json::to_writer(&mut self.buf, key);
+        self.buf.push(b':');
+        self.keys.push(key.to_string());
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), ProxyError> {
+        let value = serde_json::to_vec(value)
+            .map_err(|e| ProxyError::new(500, "api_error", format!("could not build the upstream request: {e}")))?;
+        self.key(key);
+        self.buf.extend_from_slice(&value);
+        Ok(())
+    }
+
+    fn raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.buf.extend_from_slice(json.as_bytes());
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key)
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.buf.push(b'}');
+        self.buf
+    }
+}
+
+#[derive(Deserialize)]
+struct InMessage<'a> {
+    role: Cow<'a, str>,
+    #[serde(borrow)]
+    content: &'a RawValue,
+}
+
+/// One content block of any type; the fields a type does not use stay `None`.
+#[derive(Deserialize)]
+struct InBlock<'a> {
+    #[serde(rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    cache_control: Option<&'a RawValue>,
+    #[serde(default)]
+    source: Option<SourceIn<'a>>,
+    #[serde(default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    input: Option<&'a RawValue>,
+    #[serde(default)]
+    tool_use_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    content: Option<&'a RawValue>,
+    #[serde(default)]
+    is_error: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct SourceIn<'a> {
+    #[serde(rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(default)]
+    media_type: Option<Cow<'a, str>>,
+    #[serde(default)]
+    data: Option<Cow<'a, str>>,
+    #[serde(default)]
+    url: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ToolIn<'a> {
+    #[serde(rename = "type", default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    description: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    input_schema: Option<&'a RawValue>,
+    #[serde(default)]
+    strict: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct ToolChoiceIn<'a> {
+    #[serde(rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    disable_parallel_tool_use: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct ThinkingIn<'a> {
+    #[serde(rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(default)]
+    budget_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct MetadataIn<'a> {
+    #[serde(default)]
+    user_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct OutputConfigIn<'a> {
+    #[serde(default)]
+    effort: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    format: Option<FormatIn<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FormatIn<'a> {
+    #[serde(rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    schema: Option<&'a RawValue>,
+}
+
+#[derive(Serialize)]
+struct ChatMessage<'a> {
+    role: &'static str,
+    content: OutContent<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_calls: Vec<ToolCallOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_call_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> ChatMessage<'a> {
+    fn plain(role: &'static str, content: OutContent<'a>) -> Self {
+        ChatMessage { role, content, tool_calls: Vec::new(), tool_call_id: None }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OutContent<'a> {
+    Null,
+    Text(Cow<'a, str>),
+    Parts(Vec<Part<'a>>),
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Part<'a> {
+    Text {
+        text: Cow<'a, str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cache_control: Option<&'a RawValue>,
+    },
+    ImageUrl {
+        image_url: ImageUrl<'a>,
+    },
+}
+
+#[derive(Serialize)]
+struct ImageUrl<'a> {
+    url: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct ToolCallOut<'a> {
+    id: Cow<'a, str>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: FunctionCallOut<'a>,
+}
+
+#[derive(Serialize)]
+struct FunctionCallOut<'a> {
+    name: Cow<'a, str>,
+    arguments: String,
+}
+
+#[derive(Serialize)]
+struct ToolOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: FunctionDefOut<'a>,
+}
+
+#[derive(Serialize)]
+struct FunctionDefOut<'a> {
+    name: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strict: Option<bool>,
+}
+
+/// `system`: a string or an array of text blocks → one string (`None` when empty).
+fn system_text(raw: &RawValue) -> Result<Option<String>, ProxyError> {
+    let text = match raw.get().trim_start().as_bytes().first() {
+        Some(b'n') => return Ok(None),
+        Some(b'"') => parse::<Cow<'_, str>>(raw, "system")?.into_owned(),
+        Some(b'[') => {
+            let blocks: Vec<InBlock<'_>> = parse(raw, "system")?;
+            let mut texts = Vec::with_capacity(blocks.len());
+            for b in &blocks {
+                if b.kind != "text" {
+                    return Err(ProxyError::invalid_request(format!(
+                        "`system` blocks must be text blocks, got `{}`",
+                        b.kind
+                    ))
+                    .with_param("system"));
+                }
+                let text = b.text.as_deref().unwrap_or_default();
+                if !text.starts_with(BILLING_HEADER) {
+                    texts.push(text);
+                }
+            }
+            texts.join("\n\n")
+        }
+        _ => {
+            return Err(ProxyError::invalid_request("`system` must be a string or an array of text blocks")
+                .with_param("system"))
+        }
+    };
+    Ok((!text.is_empty()).then_some(text))
+}
+
+fn bad_message(i: usize, what: impl std::fmt::Display) -> ProxyError {
+    ProxyError::invalid_request(format!("messages[{i}]: {what}")).with_param("messages")
+}
+
+fn convert_message<'a>(i: usize, m: &'a InMessage<'a>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
+    let role = match &*m.role {
+        "user" => "user",
+        "assistant" => "assistant",
+        other => return Err(bad_message(i, format_args!("role must be `user` or `assistant`, got `{other}`"))),
+    };
+    let blocks: Vec<InBlock<'a>> = match m.content.get().trim_start().as_bytes().first() {
+        Some(b'"') => {
+            let text: Cow<'a, str> = serde_json::from_str(m.content.get()).map_err(|e| bad_message(i, e))?;
+            out.push(ChatMessage::plain(role, OutContent::Text(text)));
+            return Ok(());
+        }
+        Some(b'[') => serde_json::from_str(m.content.get()).map_err(|e| bad_message(i, e))?,
+        _ => return Err(bad_message(i, "content must be a string or an array of content blocks")),
+    };
+    if role == "user" {
+        convert_user(i, blocks, out)
+    } else {
+        convert_assistant(i, blocks, out)
+    }
+}
+
+fn convert_user<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
+    let mut parts = Vec::new();
+    let mut result_images = Vec::new();
+    let mut tool_messages = 0;
+    for b in blocks {
+        match &*b.kind {
+            "text" => parts.push(Part::Text { text: b.text.unwrap_or_default(), cache_control: b.cache_control }),
+            "image" => parts.push(image_part(i, b.source)?),
+            "document" => parts.push(document_part(i, b)?),
+            "tool_result" => {
+                let id = b.tool_use_id.ok_or_else(|| bad_message(i, "`tool_result` without `tool_use_id`"))?;
+                let mut text = match b.content {
+                    Some(raw) => tool_result_content(i, raw, &mut result_images)?,
+                    None => String::new(),
+                };
+                if b.is_error == Some(true) {
+                    text = if text.is_empty() { "Error".to_string() } else { format!("Error: {text}") };
+                }
+                out.push(ChatMessage {
+                    role: "tool",
+                    content: OutContent::Text(Cow::Owned(text)),
+                    tool_calls: Vec::new(),
+                    tool_call_id: Some(id),
+                });
+                tool_messages += 1;
+            }
+            other => return Err(unsupported_block(i, other, "user")),
+        }
+    }
+    if !result_images.is_empty() {
+        result_images.append(&mut parts);
+        parts = result_images;
+    }
+    if !parts.is_empty() {
+        out.push(ChatMessage::plain("user", OutContent::Parts(parts)));
+    } else if tool_messages == 0 {
+        out.push(ChatMessage::plain("user", OutContent::Text(Cow::Borrowed(""))));
+    }
+    Ok(())
+}
+
+fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
+    let mut texts: Vec<Cow<'a, str>> = Vec::new();
+    let mut calls = Vec::new();
+    for b in blocks {
+        match &*b.kind {
+            "text" => texts.push(b.text.unwrap_or_default()),
+            "tool_use" => {
+                let id = b.id.ok_or_else(|| bad_message(i, "`tool_use` without `id`"))?;
+                let name = b.name.ok_or_else(|| bad_message(i, "`tool_use` without `name`"))?;
+                let arguments = match b.input {
+                    Some(raw) => compact_json(raw.get()).map_err(|e| bad_message(i, e))?,
+                    None => "{}".to_string(),
+                };
+                calls.push(ToolCallOut { id, kind: "function", function: FunctionCallOut { name, arguments } });
+            }
+            // Signed reasoning from earlier turns means nothing to another provider.
+            "thinking" | "redacted_thinking" => {}
+            other => return Err(unsupported_block(i, other, "assistant")),
+        }
+    }
+    let content = match texts.len() {
+        0 => OutContent::Null,
+        1 => OutContent::Text(texts.pop().unwrap_or_default()),
+        _ => OutContent::Text(Cow::Owned(texts.join("\n\n"))),
+    };
+    if matches!(content, OutContent::Null) && calls.is_empty() {
+        // Only thinking blocks: nothing an OpenAI-wire provider can use.
+        return Ok(());
+    }
+    out.push(ChatMessage { role: "assistant", content, tool_calls: calls, tool_call_id: None });
+    Ok(())
+}
+
+fn unsupported_block(i: usize, kind: &str, role: &str) -> ProxyError {
+    bad_message(i, format_args!("content blocks of type `{kind}` in a {role} turn are not supported by this provider"))
+}
+
+/// Valid JSON text without the whitespace between tokens; key order and numbers untouched.
+fn compact_json(raw: &str) -> Result<String, serde_json::Error> {
+    let valid: &RawValue = serde_json::from_str(raw)?;
+    Ok(strip_whitespace(valid.get()))
+}
+
+/// Removes insignificant whitespace from valid JSON text.
+fn strip_whitespace(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn image_part<'a>(i: usize, source: Option<SourceIn<'a>>) -> Result<Part<'a>, ProxyError> {
+    let source = source.ok_or_else(|| bad_message(i, "`image` without `source`"))?;
+    let url = match (&*source.kind, source.url, source.data) {
+        ("url", Some(url), _) => url,
+        ("base64", _, Some(data)) => {
+            let media = source.media_type.as_deref().unwrap_or("image/png");
+            Cow::Owned(format!("data:{media};base64,{data}"))
+        }
+        (kind, _, _) => return Err(bad_message(i, format_args!("image source `{kind}` is not supported"))),
+    };
+    Ok(Part::ImageUrl { image_url: ImageUrl { url } })
+}
+
+fn document_part<'a>(i: usize, b: InBlock<'a>) -> Result<Part<'a>, ProxyError> {
+    match b.source {
+        Some(SourceIn { kind, data: Some(data), .. }) if kind == "text" => {
+            Ok(Part::Text { text: data, cache_control: b.cache_control })
+        }
+        _ => Err(bad_message(i, "only plain-text `document` blocks are supported by this provider")),
+    }
+}
+
+/// A `tool_result`'s content: a string, or blocks whose texts are joined with "\n"; images are
+/// moved to `images` (a `tool` message carries text only).
+fn tool_result_content<'a>(i: usize, raw: &'a RawValue, images: &mut Vec<Part<'a>>) -> Result<String, ProxyError> {
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'"') => {
+            serde_json::from_str::<Cow<'a, str>>(raw.get()).map(Cow::into_owned).map_err(|e| bad_message(i, e))
+        }
+        Some(b'[') => {
+            let blocks: Vec<InBlock<'a>> = serde_json::from_str(raw.get()).map_err(|e| bad_message(i, e))?;
+            let mut texts = Vec::new();
+            for b in blocks {
+                match &*b.kind {
+                    "text" => texts.push(b.text.unwrap_or_default()),
+                    "image" => images.push(image_part(i, b.source)?),
+                    "document" => {
+                        if let Part::Text { text, .. } = document_part(i, b)? {
+                            texts.push(text);
+                        }
+                    }
+                    other => return Err(unsupported_block(i, other, "tool_result")),
+                }
+            }
+            Ok(texts.join("\n"))
+        }
+        Some(b'n') => Ok(String::new()),
+        _ => Err(bad_message(i, "`tool_result` content must be a string or an array of content blocks")),
+    }
+}
+
+fn convert_tools<'a>(tools: Vec<ToolIn<'a>>) -> Result<Vec<ToolOut<'a>>, ProxyError> {
+    tools
+        .into_iter()
+        .map(|t| {
+            if let Some(kind) = t.kind.as_deref().filter(|k| *k != "custom") {
+                return Err(ProxyError::invalid_request(format!(
+                    "tool type `{kind}` (an Anthropic server tool) is not supported by this provider"
+                ))
+                .with_param("tools"));
+            }
+            let name = t.name.ok_or_else(|| ProxyError::invalid_request("a tool has no `name`").with_param("tools"))?;
+            Ok(ToolOut {
+                kind: "function",
+                function: FunctionDefOut {
+                    name,
+                    description: t.description,
+                    parameters: t.input_schema,
+                    strict: t.strict,
+                },
+            })
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ToolChoiceOut<'a> {
+    Mode(&'static str),
+    Function {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        function: NameOut<'a>,
+    },
+}
+
+#[derive(Serialize)]
+struct NameOut<'a> {
+    name: &'a str,
+}
+
+fn tool_choice<'a>(choice: &'a ToolChoiceIn<'a>) -> Result<ToolChoiceOut<'a>, ProxyError> {
+    Ok(match &*choice.kind {
+        "auto" => ToolChoiceOut::Mode("auto"),
+        "any" => ToolChoiceOut::Mode("required"),
+        "none" => ToolChoiceOut::Mode("none"),
+        "tool" => {
+            let name = choice.name.as_deref().ok_or_else(|| {
+                ProxyError::invalid_request("`tool_choice` of type `tool` needs a `name`").with_param("tool_choice")
+            })?;
+            ToolChoiceOut::Function { kind: "function", function: NameOut { name } }
+        }
+        other => {
+            return Err(
+                ProxyError::invalid_request(format!("unknown `tool_choice` type `{other}`")).with_param("tool_choice")
+            )
+        }
+    })
+}
+
+fn budget_effort(budget: u64) -> &'static str {
+    if budget < 4096 {
+        "low"
+    } else if budget < 16384 {
+        "medium"
+    } else {
+        "high"
+    }
+}
+
+fn effort_level(effort: &str) -> &'static str {
+    match effort {
+        "low" => "low",
+        "medium" => "medium",
+        _ => "high",
+    }
+}
+
+#[derive(Serialize)]
+struct ResponseFormatOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    json_schema: JsonSchemaOut<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonSchemaOut<'a> {
+    name: &'static str,
+    schema: &'a RawValue,
+}
+
+fn response_format<'a>(format: &FormatIn<'a>) -> Result<ResponseFormatOut<'a>, ProxyError> {
+    match (&*format.kind, format.schema) {
+        ("json_schema", Some(schema)) => {
+            Ok(ResponseFormatOut { kind: "json_schema", json_schema: JsonSchemaOut { name: "response", schema } })
+        }
+        (kind, _) => {
+            Err(ProxyError::invalid_request(format!("output format `{kind}` is not supported"))
+                .with_param("output_config"))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response: chat.completion → Messages
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct ChatCompletion<'a> {
+    #[serde(default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(default)]
+    choices: Option<Vec<Choice<'a>>>,
+    #[serde(default)]
+    usage: Option<ChatUsage>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Choice<'a> {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(borrow, default)]
+    message: Option<ChatMsg<'a>>,
+    #[serde(default)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ChatMsg<'a> {
+    #[serde(borrow, default)]
+    content: Option<&'a RawValue>,
+    #[serde(default)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(default)]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(default)]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tool_calls: Option<Vec<ToolCallIn<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct ToolCallIn<'a> {
+    #[serde(default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    function: Option<FunctionIn<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FunctionIn<'a> {
+    #[serde(default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy, Debug)]
+struct ChatUsage {
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+    #[serde(default)]
+    prompt_tokens_details: Option<PromptDetails>,
+    /// DeepSeek's name for cached prompt tokens.
+    #[serde(default)]
+    prompt_cache_hit_tokens: Option<u64>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy, Debug)]
+struct PromptDetails {
+    #[serde(default)]
+    cached_tokens: Option<u64>,
+}
+
+impl ChatUsage {
+    fn cached(&self) -> Option<u64> {
+        self.prompt_tokens_details.and_then(|d| d.cached_tokens).or(self.prompt_cache_hit_tokens)
+    }
+
+    fn to_anthropic(self) -> UsageOut {
+        let cached = self.cached();
+        UsageOut {
+            input_tokens: Some(self.prompt_tokens.unwrap_or(0).saturating_sub(cached.unwrap_or(0))),
+            output_tokens: self.completion_tokens.unwrap_or(0),
+            cache_read_input_tokens: cached,
+        }
+    }
+}
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+struct UsageOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_tokens: Option<u64>,
+    output_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_read_input_tokens: Option<u64>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum OutBlock<'a> {
+    Thinking { thinking: Cow<'a, str>, signature: &'static str },
+    Text { text: Cow<'a, str> },
+    ToolUse { id: Cow<'a, str>, name: Cow<'a, str>, input: Box<RawValue> },
+}
+
+#[derive(Serialize)]
+struct MessageOut<'a> {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    role: &'static str,
+    model: &'a str,
+    content: Vec<OutBlock<'a>>,
+    stop_reason: Option<&'static str>,
+    stop_sequence: Option<&'static str>,
+    usage: UsageOut,
+}
+
+/// OpenAI `finish_reason` → Anthropic `stop_reason`.
+fn stop_reason(finish: Option<&str>) -> &'static str {
+    match finish {
+        Some("length") => "max_tokens",
+        Some("tool_calls" | "function_call") => "tool_use",
+        Some("content_filter") => "refusal",
+        _ => "end_turn",
+    }
+}
+
+/// Adjusts a stop reason for what the message actually holds: some providers say `stop` with
+/// tool calls (clients run tools on `tool_use`), and a refusal is a `refusal`.
+fn final_stop_reason(mapped: &'static str, has_tools: bool, refused: bool) -> &'static str {
+    match mapped {
+        "end_turn" if has_tools => "tool_use",
+        "end_turn" if refused => "refusal",
+        other => other,
+    }
+}
+
+fn message_id(chat_id: Option<&str>, random: u64) -> String {
+    match chat_id.filter(|id| !id.is_empty()) {
+        Some(id) => format!("msg_{id}"),
+        None => format!("msg_{random:016x}"),
+    }
+}
+
+/// Text of an OpenAI `content`: a string, or the concatenated text parts of an array.
+fn content_text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    let raw = raw?;
+    match raw.get().trim_start().as_bytes().first()? {
+        b'"' => serde_json::from_str::<Cow<'_, str>>(raw.get()).ok(),
+        b'[' => {
+            #[derive(Deserialize)]
+            struct PartIn<'a> {
+                #[serde(rename = "type", default)]
+                kind: Option<Cow<'a, str>>,
+                #[serde(default)]
+                text: Option<Cow<'a, str>>,
+            }
+            let parts: Vec<PartIn<'_>> = serde_json::from_str(raw.get()).ok()?;
+            let text: String = parts
+                .iter()
+                .filter(|p| p.kind.as_deref().is_none_or(|k| k == "text"))
+                .filter_map(|p| p.text.as_deref())
+                .collect();
+            Some(Cow::Owned(text))
+        }
+        _ => None,
+    }
+}
+
+/// Tool arguments → an Anthropic `input` object (see the module notes).
+fn tool_input(arguments: Option<&RawValue>) -> Box<RawValue> {
+    let empty = || RawValue::from_string("{}".to_string()).unwrap_or_default();
+    let Some(raw) = arguments else { return empty() };
+    let text: Cow<'_, str> = match raw.get().trim_start().as_bytes().first() {
+        // Not the OpenAI shape, but some providers send the arguments object itself.
+        Some(b'{') => return RawValue::from_string(strip_whitespace(raw.get())).unwrap_or_else(|_| empty()),
+        Some(b'"') => match serde_json::from_str(raw.get()) {
+            Ok(s) => s,
+            Err(_) => return empty(),
+        },
+        _ => return empty(),
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return empty();
+    }
+    if trimmed.starts_with('{') {
+        if let Ok(compact) = compact_json(trimmed) {
+            return RawValue::from_string(compact).unwrap_or_else(|_| empty());
+        }
+    }
+    serde_json::value::to_raw_value(&serde_json::json!({ "_raw": text })).unwrap_or_else(|_| empty())
 }
 
 /// An OpenAI `chat.completion` → a Messages response.
-pub fn translate_chat_response(_body: &[u8], _ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-    Err(ProxyError::bad_upstream("not implemented yet"))
+pub fn translate_chat_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
+    let chat: ChatCompletion<'_> = serde_json::from_slice(body)
+        .map_err(|e| ProxyError::bad_upstream(format!("the upstream response is not a chat completion: {e}")))?;
+    if let Some(err) = non_null(chat.error) {
+        let message = error_message_of(err.get()).unwrap_or_else(|| "the upstream returned an error".to_string());
+        return Err(ProxyError::bad_upstream(message));
+    }
+    let choices = chat.choices.unwrap_or_default();
+    let choice = choices
+        .iter()
+        .find(|c| c.index.unwrap_or(0) == 0)
+        .or_else(|| choices.first())
+        .ok_or_else(|| ProxyError::bad_upstream("the upstream response has no choices"))?;
+
+    let mut content = Vec::new();
+    let mut refused = false;
+    if let Some(msg) = &choice.message {
+        let reasoning = msg.reasoning_content.as_ref().filter(|r| !r.is_empty()).or(msg.reasoning.as_ref());
+        if let Some(thinking) = reasoning.filter(|r| !r.is_empty()) {
+            content.push(OutBlock::Thinking { thinking: Cow::Borrowed(thinking), signature: "" });
+        }
+        if let Some(text) = content_text(msg.content).filter(|t| !t.is_empty()) {
+            content.push(OutBlock::Text { text });
+        } else if let Some(refusal) = msg.refusal.as_ref().filter(|r| !r.is_empty()) {
+            content.push(OutBlock::Text { text: Cow::Borrowed(refusal) });
+            refused = true;
+        }
+        for (n, call) in msg.tool_calls.iter().flatten().enumerate() {
+            let id = match call.id.as_ref().filter(|id| !id.is_empty()) {
+                Some(id) => Cow::Borrowed(&**id),
+                None => Cow::Owned(format!("call_{:016x}_{n}", ctx.random)),
+            };
+            let function = call.function.as_ref();
+            let name = function.and_then(|f| f.name.as_deref()).unwrap_or_default();
+            let input = tool_input(function.and_then(|f| f.arguments));
+            content.push(OutBlock::ToolUse { id, name: Cow::Borrowed(name), input });
+        }
+    }
+    let has_tools = content.iter().any(|b| matches!(b, OutBlock::ToolUse { .. }));
+    let stop = final_stop_reason(stop_reason(choice.finish_reason.as_deref()), has_tools, refused);
+    let usage = chat.usage.unwrap_or_default().to_anthropic();
+    let message = MessageOut {
+        id: message_id(chat.id.as_deref(), ctx.random),
+        kind: "message",
+        role: "assistant",
+        model: chat.model.as_deref().filter(|m| !m.is_empty()).unwrap_or(&ctx.model),
+        content,
+        stop_reason: Some(stop),
+        stop_sequence: None,
+        usage,
+    };
+    serde_json::to_vec(&message).map_err(|e| ProxyError::bad_upstream(format!("could not build the response: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// Anthropic's error `type` for an HTTP status (<https://docs.anthropic.com/en/api/errors>).
+fn error_type(status: u16) -> &'static str {
+    match status {
+        401 => "authentication_error",
+        402 => "billing_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        503 | 529 => "overloaded_error",
+        504 => "timeout_error",
+        400..=499 => "invalid_request_error",
+        _ => "api_error",
+    }
+}
+
+fn anthropic_error_body(kind: &str, message: &str) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        error: Inner<'a>,
+    }
+    #[derive(Serialize)]
+    struct Inner<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        message: &'a str,
+    }
+    serde_json::to_vec(&Body { kind: "error", error: Inner { kind, message } })
+        .unwrap_or_else(|_| br#"{"type":"error","error":{"type":"api_error","message":"internal error"}}"#.to_vec())
+}
+
+/// The message of an error body: `error.message`, `error` (a string), `message` or `detail`.
+fn error_message_of(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_string);
+    let error = value.get("error");
+    text(error.and_then(|e| e.get("message")))
+        .or_else(|| text(error))
+        .or_else(|| text(value.get("message")))
+        .or_else(|| text(value.get("detail")))
 }
 
 /// An upstream error in OpenAI shape (or any body) → status and Anthropic error body.
-pub fn translate_chat_error(status: u16, _body: &[u8]) -> (u16, Vec<u8>) {
-    (status, anthropic_error(&ProxyError::bad_upstream("not implemented yet")))
+pub fn translate_chat_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
+    let message = std::str::from_utf8(body)
+        .ok()
+        .and_then(error_message_of)
+        .unwrap_or_else(|| format!("the upstream provider returned HTTP {status}"));
+    (status, anthropic_error_body(error_type(status), &message))
 }
 
 /// One of our own errors in Anthropic's shape: `{"type":"error","error":{"type","message"}}`.
-pub fn anthropic_error(_err: &ProxyError) -> Vec<u8> {
-    br#"{"type":"error","error":{"type":"api_error","message":"not implemented yet"}}"#.to_vec()
+pub fn anthropic_error(err: &ProxyError) -> Vec<u8> {
+    anthropic_error_body(error_type(err.status), &err.message)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream: chat.completion.chunk SSE → Messages SSE
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Chunk<'a> {
+    #[serde(default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    choices: Option<Vec<ChunkChoice<'a>>>,
+    #[serde(default)]
+    usage: Option<ChatUsage>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ChunkChoice<'a> {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(borrow, default)]
+    delta: Option<ChunkDelta<'a>>,
+    #[serde(default)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ChunkDelta<'a> {
+    #[serde(borrow, default)]
+    content: Option<&'a RawValue>,
+    #[serde(default)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(default)]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(default)]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(default)]
+    tool_calls: Option<Vec<ToolDeltaIn<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct ToolDeltaIn<'a> {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    function: Option<FunctionDeltaIn<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FunctionDeltaIn<'a> {
+    #[serde(default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    arguments: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize)]
+struct BlockDelta<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    index: u32,
+    delta: DeltaOut<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type")]
+enum DeltaOut<'a> {
+    #[serde(rename = "text_delta")]
+    Text { text: &'a str },
+    #[serde(rename = "thinking_delta")]
+    Thinking { thinking: &'a str },
+    #[serde(rename = "input_json_delta")]
+    InputJson { partial_json: &'a str },
+}
+
+#[derive(Serialize)]
+struct MessageStartEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    message: MessageOut<'a>,
+}
+
+#[derive(Serialize)]
+struct BlockStartEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    index: u32,
+    content_block: StartBlock<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum StartBlock<'a> {
+    Thinking { thinking: &'static str, signature: &'static str },
+    Text { text: &'static str },
+    ToolUse { id: &'a str, name: &'a str, input: EmptyObject },
+}
+
+#[derive(Serialize)]
+struct EmptyObject {}
+
+#[derive(Serialize)]
+struct MessageDeltaEvent {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    delta: StopDelta,
+    usage: UsageOut,
+}
+
+#[derive(Serialize)]
+struct StopDelta {
+    stop_reason: &'static str,
+    stop_sequence: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct BlockStop {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    index: u32,
+}
+
+/// The Anthropic block currently open (blocks are strictly sequential on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    None,
+    Thinking(u32),
+    Text(u32),
+    /// A tool call: its position in `tools` and its block index.
+    Tool(usize, u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ToolPhase {
+    /// Not started: its deltas are buffered.
+    Pending,
+    /// Its block is open and its arguments stream live.
+    Open,
+    Closed,
+}
+
+/// One OpenAI tool call (by `index`) and its Anthropic `tool_use` block.
+#[derive(Debug)]
+struct ToolSlot {
+    openai_index: u64,
+    id: Option<String>,
+    name: Option<String>,
+    buffered: String,
+    phase: ToolPhase,
 }
 
 #[derive(Debug)]
+struct StreamState {
+    ctx: TranslateCtx,
+    started: bool,
+    done: bool,
+    next_index: u32,
+    open: Open,
+    tools: Vec<ToolSlot>,
+    finish: Option<&'static str>,
+    refused: bool,
+    usage: Option<ChatUsage>,
+}
+
+/// OpenAI `chat.completion.chunk` SSE → Anthropic Messages SSE, one event at a time.
+///
+/// Blocks are sequential as on Anthropic's wire: one is open at a time. The first tool call
+/// seen streams its arguments live; arguments of other tool calls (parallel calls, possibly
+/// interleaved) are buffered and each is sent as one `tool_use` block, in OpenAI index order,
+/// when the open tool block closes (at `finish_reason`, text or thinking, or the end).
+#[derive(Debug)]
 pub struct ChatToMessagesStream {
-    _ctx: TranslateCtx,
+    decoder: SseDecoder,
+    state: StreamState,
 }
 
 impl ChatToMessagesStream {
     pub fn new(ctx: TranslateCtx) -> Self {
-        ChatToMessagesStream { _ctx: ctx }
+        ChatToMessagesStream {
+            decoder: SseDecoder::default(),
+            state: StreamState {
+                ctx,
+                started: false,
+                done: false,
+                next_index: 0,
+                open: Open::None,
+                tools: Vec::new(),
+                finish: None,
+                refused: false,
+                usage: None,
+            },
+        }
     }
 }
 
 impl StreamTranslator for ChatToMessagesStream {
-    fn feed(&mut self, _chunk: &[u8], _out: &mut Vec<u8>) {}
-    fn finish(&mut self, _out: &mut Vec<u8>) {}
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        if self.state.done {
+            return;
+        }
+        let state = &mut self.state;
+        let res = self.decoder.feed(chunk, &mut |b: Block<'_>| state.on_block(b, out));
+        if let Err(e) = res {
+            self.state.fail(&format!("unreadable upstream stream: {e}"), out);
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        if !self.state.done {
+            let state = &mut self.state;
+            let res = self.decoder.finish(&mut |b: Block<'_>| state.on_block(b, out));
+            if let Err(e) = res {
+                self.state.fail(&format!("unreadable upstream stream: {e}"), out);
+            }
+        }
+        let s = &mut self.state;
+        if s.done {
+            return;
+        }
+        if !s.started {
+            s.fail("the upstream stream ended without any data", out);
+        } else if s.finish.is_some() {
+            s.end(out);
+        } else {
+            s.fail("upstream stream ended early", out);
+        }
+    }
+}
+
+fn write_event<T: Serialize + ?Sized>(out: &mut Vec<u8>, name: &str, data: &T) {
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\ndata: ");
+    // Our event types always serialise.
+    let _ = serde_json::to_writer(&mut *out, data);
+    out.extend_from_slice(b"\n\n");
+}
+
+impl StreamState {
+    fn on_block(&mut self, block: Block<'_>, out: &mut Vec<u8>) {
+        let Some(event) = block.event else { return };
+        if self.done || event.event == "ping" {
+            return;
+        }
+        let data = event.data.trim();
+        if data.is_empty() {
+            return;
+        }
+        if data == "[DONE]" {
+            if self.started {
+                self.end(out);
+            } else {
+                self.fail("the upstream stream ended without any data", out);
+            }
+            return;
+        }
+        let chunk: Chunk<'_> = match serde_json::from_str(data) {
+            Ok(c) => c,
+            Err(_) => return self.fail("the upstream sent a stream chunk that is not valid JSON", out),
+        };
+        if let Some(err) = non_null(chunk.error) {
+            return self.upstream_error(err.get(), out);
+        }
+        if !self.started {
+            self.start(chunk.id.as_deref(), chunk.model.as_deref(), out);
+        }
+        if let Some(usage) = chunk.usage {
+            self.usage = Some(usage);
+        }
+        for choice in chunk.choices.iter().flatten().filter(|c| c.index.unwrap_or(0) == 0) {
+            if let Some(delta) = &choice.delta {
+                let reasoning = delta.reasoning_content.as_deref().filter(|r| !r.is_empty());
+                if let Some(thinking) = reasoning.or(delta.reasoning.as_deref()).filter(|r| !r.is_empty()) {
+                    self.thinking(thinking, out);
+                }
+                if let Some(text) = content_text(delta.content).filter(|t| !t.is_empty()) {
+                    self.text(&text, out);
+                }
+                if let Some(refusal) = delta.refusal.as_deref().filter(|r| !r.is_empty()) {
+                    self.refused = true;
+                    self.text(refusal, out);
+                }
+                for call in delta.tool_calls.iter().flatten() {
+                    self.tool_delta(call, out);
+                }
+            }
+            if let Some(reason) = choice.finish_reason.as_deref().filter(|r| !r.is_empty()) {
+                self.finish = Some(stop_reason(Some(reason)));
+                self.close_all(out);
+            }
+        }
+    }
+
+    fn start(&mut self, id: Option<&str>, model: Option<&str>, out: &mut Vec<u8>) {
+        self.started = true;
+        let model = model.filter(|m| !m.is_empty()).unwrap_or(&self.ctx.model);
+        let message = MessageOut {
+            id: message_id(id, self.ctx.random),
+            kind: "message",
+            role: "assistant",
+            model,
+            content: Vec::new(),
+            stop_reason: None,
+            stop_sequence: None,
+            usage: UsageOut { input_tokens: Some(0), output_tokens: 0, cache_read_input_tokens: None },
+        };
+        write_event(out, "message_start", &MessageStartEvent { kind: "message_start", message });
+    }
+
+    fn open_block(&mut self, content_block: StartBlock<'_>, out: &mut Vec<u8>) -> u32 {
+        let index = self.next_index;
+        self.next_index += 1;
+        write_event(out, "content_block_start", &BlockStartEvent { kind: "content_block_start", index, content_block });
+        index
+    }
+
+    fn stop_block(index: u32, out: &mut Vec<u8>) {
+        write_event(out, "content_block_stop", &BlockStop { kind: "content_block_stop", index });
+    }
+
+    fn delta(index: u32, delta: DeltaOut<'_>, out: &mut Vec<u8>) {
+        write_event(out, "content_block_delta", &BlockDelta { kind: "content_block_delta", index, delta });
+    }
+
+    fn thinking(&mut self, text: &str, out: &mut Vec<u8>) {
+        let index = match self.open {
+            Open::Thinking(i) => i,
+            _ => {
+                self.close_all(out);
+                let i = self.open_block(StartBlock::Thinking { thinking: "", signature: "" }, out);
+                self.open = Open::Thinking(i);
+                i
+            }
+        };
+        Self::delta(index, DeltaOut::Thinking { thinking: text }, out);
+    }
+
+    fn text(&mut self, text: &str, out: &mut Vec<u8>) {
+        let index = match self.open {
+            Open::Text(i) => i,
+            _ => {
+                self.close_all(out);
+                let i = self.open_block(StartBlock::Text { text: "" }, out);
+                self.open = Open::Text(i);
+                i
+            }
+        };
+        Self::delta(index, DeltaOut::Text { text }, out);
+    }
+
+    fn tool_delta(&mut self, call: &ToolDeltaIn<'_>, out: &mut Vec<u8>) {
+        let id = call.id.as_deref().filter(|id| !id.is_empty());
+        let openai_index = match call.index {
+            Some(i) => i,
+            // Providers that omit `index`: a new id is a new call, anything else continues the last.
+            None => match (id, self.tools.last()) {
+                (Some(id), Some(last)) if last.id.as_deref() != Some(id) => last.openai_index + 1,
+                (_, Some(last)) => last.openai_index,
+                (_, None) => 0,
+            },
+        };
+        let slot = match self.tools.iter().position(|t| t.openai_index == openai_index) {
+            Some(pos) => pos,
+            None => {
+                self.tools.push(ToolSlot {
+                    openai_index,
+                    id: None,
+                    name: None,
+                    buffered: String::new(),
+                    phase: ToolPhase::Pending,
+                });
+                self.tools.len() - 1
+            }
+        };
+        let function = call.function.as_ref();
+        let name = function.and_then(|f| f.name.as_deref()).filter(|n| !n.is_empty());
+        let args = function.and_then(|f| f.arguments.as_deref()).unwrap_or_default();
+        let Some(tool) = self.tools.get_mut(slot) else { return };
+        // Some providers repeat id and name in every delta: the first ones count.
+        if tool.id.is_none() {
+            tool.id = id.map(str::to_string);
+        }
+        if tool.name.is_none() {
+            tool.name = name.map(str::to_string);
+        }
+        match tool.phase {
+            ToolPhase::Closed => {}
+            ToolPhase::Open => {
+                if let (Open::Tool(_, index), false) = (self.open, args.is_empty()) {
+                    Self::delta(index, DeltaOut::InputJson { partial_json: args }, out);
+                }
+            }
+            ToolPhase::Pending => {
+                tool.buffered.push_str(args);
+                let ready = tool.name.is_some();
+                if ready && !matches!(self.open, Open::Tool(..)) {
+                    self.close_open(out);
+                    self.start_tool(slot, out);
+                }
+            }
+        }
+    }
+
+    /// Opens the `tool_use` block of `slot` and sends its buffered arguments.
+    fn start_tool(&mut self, slot: usize, out: &mut Vec<u8>) {
+        let random = self.ctx.random;
+        let Some(tool) = self.tools.get_mut(slot) else { return };
+        tool.phase = ToolPhase::Open;
+        let id = tool.id.clone().unwrap_or_else(|| format!("call_{random:016x}_{}", tool.openai_index));
+        let name = tool.name.clone().unwrap_or_default();
+        let buffered = std::mem::take(&mut tool.buffered);
+        let index = self.open_block(StartBlock::ToolUse { id: &id, name: &name, input: EmptyObject {} }, out);
+        self.open = Open::Tool(slot, index);
+        if !buffered.is_empty() {
+            Self::delta(index, DeltaOut::InputJson { partial_json: &buffered }, out);
+        }
+    }
+
+    /// Closes the open block and sends every pending tool call, in OpenAI index order.
+    fn close_all(&mut self, out: &mut Vec<u8>) {
+        self.close_open(out);
+        loop {
+            let next = self
+                .tools
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.phase == ToolPhase::Pending)
+                .min_by_key(|(_, t)| t.openai_index)
+                .map(|(pos, _)| pos);
+            let Some(slot) = next else { break };
+            self.start_tool(slot, out);
+            self.close_open(out);
+        }
+    }
+
+    /// Closes the open block, if any.
+    fn close_open(&mut self, out: &mut Vec<u8>) {
+        match std::mem::replace(&mut self.open, Open::None) {
+            Open::None => {}
+            Open::Thinking(i) | Open::Text(i) => Self::stop_block(i, out),
+            Open::Tool(slot, index) => {
+                if let Some(tool) = self.tools.get_mut(slot) {
+                    tool.phase = ToolPhase::Closed;
+                }
+                Self::stop_block(index, out);
+            }
+        }
+    }
+
+    /// The normal end: close blocks, `message_delta` with the stop reason and usage, `message_stop`.
+    fn end(&mut self, out: &mut Vec<u8>) {
+        self.close_all(out);
+        let has_tools = !self.tools.is_empty();
+        let stop = final_stop_reason(self.finish.unwrap_or("end_turn"), has_tools, self.refused);
+        let usage = match self.usage {
+            Some(u) => u.to_anthropic(),
+            None => UsageOut { input_tokens: None, output_tokens: 0, cache_read_input_tokens: None },
+        };
+        let delta = MessageDeltaEvent {
+            kind: "message_delta",
+            delta: StopDelta { stop_reason: stop, stop_sequence: None },
+            usage,
+        };
+        write_event(out, "message_delta", &delta);
+        out.extend_from_slice(b"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        self.done = true;
+    }
+
+    fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
+        self.error_event("api_error", message, out);
+    }
+
+    /// An OpenAI error event (`{"error":{...}}`) → an Anthropic `error` event.
+    fn upstream_error(&mut self, error: &str, out: &mut Vec<u8>) {
+        let value: serde_json::Value = serde_json::from_str(error).unwrap_or_default();
+        let field = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let (kind, code) = (field("type"), field("code"));
+        let message = match value.as_str() {
+            Some(s) => s.to_string(),
+            None => field("message"),
+        };
+        let message = if message.is_empty() { "the upstream provider returned an error".to_string() } else { message };
+        let anthropic_kind = match kind.as_str() {
+            known @ ("invalid_request_error"
+            | "authentication_error"
+            | "permission_error"
+            | "not_found_error"
+            | "rate_limit_error"
+            | "overloaded_error"
+            | "api_error") => known,
+            _ if kind.contains("rate_limit") || code.contains("rate_limit") => "rate_limit_error",
+            _ if kind.contains("overloaded") || code.contains("overloaded") => "overloaded_error",
+            _ => "api_error",
+        }
+        .to_string();
+        self.error_event(&anthropic_kind, &message, out);
+    }
+
+    fn error_event(&mut self, kind: &str, message: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"event: error\ndata: ");
+        out.extend_from_slice(&anthropic_error_body(kind, message));
+        out.extend_from_slice(b"\n\n");
+        self.done = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> TranslateCtx {
+        TranslateCtx { model: "deepseek-chat".into(), created: 1_700_000_000, random: 0xabc, include_usage: true }
+    }
+
+    fn body(t: &Translated) -> &str {
+        std::str::from_utf8(&t.body).unwrap()
+    }
+
+    /// Claude Code's shape: system blocks with the billing header and cache_control, images,
+    /// thinking + text + parallel tool_use in the assistant turn, a tool_result turn (one an
+    /// error with an image), tools with cache_control, `disable_parallel_tool_use`, thinking.
+    const CLAUDE_CODE_REQUEST: &str = r#"{
+  "model": "claude-sonnet-4-5-20250929",
+  "max_tokens": 32000,
+  "system": [
+    {"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.80.a1b; cc_entrypoint=cli; cch=5f3e1;"},
+    {"type": "text", "text": "You are Claude Code, Anthropic's official CLI for Claude.", "cache_control": {"type": "ephemeral"}},
+    {"type": "text", "text": "You are an interactive CLI tool that helps users with software engineering tasks.", "cache_control": {"type": "ephemeral"}}
+  ],
+  "messages": [
+    {"role": "user", "content": [
+      {"type": "text", "text": "<system-reminder>Context.</system-reminder>"},
+      {"type": "text", "text": "What is in this screenshot, and what does main.rs print?"},
+      {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgoAAAANSUhEUg=="}},
+      {"type": "image", "source": {"type": "url", "url": "https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg"}, "cache_control": {"type": "ephemeral"}}
+    ]},
+    {"role": "assistant", "content": [
+      {"type": "thinking", "thinking": "The user wants two things.", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"},
+      {"type": "text", "text": "The screenshot shows an ant. Let me read main.rs."},
+      {"type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9", "name": "Read", "input": {"file_path": "/repo/src/main.rs"}},
+      {"type": "tool_use", "id": "toolu_01B1", "name": "Bash", "input": {"command": "cargo run", "description": "Run it"}}
+    ]},
+    {"role": "user", "content": [
+      {"type": "tool_result", "tool_use_id": "toolu_01A09q90qw90lq917835lq9", "content": "     1\tfn main() {\n     2\t    println!(\"hi\");\n     3\t}"},
+      {"type": "tool_result", "tool_use_id": "toolu_01B1", "is_error": true, "content": [{"type": "text", "text": "error: could not find `Cargo.toml`"}, {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQ"}}]},
+      {"type": "text", "text": "Continue.", "cache_control": {"type":"ephemeral"}}
+    ]}
+  ],
+  "tools": [
+    {"name": "Read", "description": "Reads a file from the local filesystem.", "input_schema": {"type":"object","properties":{"file_path":{"type":"string"}},"required":["file_path"],"additionalProperties":false}},
+    {"name": "Bash", "description": "Executes a bash command.", "input_schema": {"type":"object","properties":{"command":{"type":"string"},"description":{"type":"string"}},"required":["command"]}, "cache_control": {"type": "ephemeral"}}
+  ],
+  "tool_choice": {"type": "auto", "disable_parallel_tool_use": true},
+  "metadata": {"user_id": "user_2f1e_account__session_8c1d"},
+  "thinking": {"type": "enabled", "budget_tokens": 10000},
+  "temperature": 1,
+  "top_k": 40,
+  "stream": true,
+  "seed": 7
+}"#;
+
+    const CLAUDE_CODE_UPSTREAM: &str = concat!(
+        r#"{"model":"deepseek-chat","messages":["#,
+        r#"{"role":"system","content":"You are Claude Code, Anthropic's official CLI for Claude.\n\nYou are an interactive CLI tool that helps users with software engineering tasks."},"#,
+        r#"{"role":"user","content":[{"type":"text","text":"<system-reminder>Context.</system-reminder>"},"#,
+        r#"{"type":"text","text":"What is in this screenshot, and what does main.rs print?"},"#,
+        r#"{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="}},"#,
+        r#"{"type":"image_url","image_url":{"url":"https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg"}}]},"#,
+        r#"{"role":"assistant","content":"The screenshot shows an ant. Let me read main.rs.","tool_calls":["#,
+        r#"{"id":"toolu_01A09q90qw90lq917835lq9","type":"function","function":{"name":"Read","arguments":"{\"file_path\":\"/repo/src/main.rs\"}"}},"#,
+        r#"{"id":"toolu_01B1","type":"function","function":{"name":"Bash","arguments":"{\"command\":\"cargo run\",\"description\":\"Run it\"}"}}]},"#,
+        r#"{"role":"tool","content":"     1\tfn main() {\n     2\t    println!(\"hi\");\n     3\t}","tool_call_id":"toolu_01A09q90qw90lq917835lq9"},"#,
+        r#"{"role":"tool","content":"Error: error: could not find `Cargo.toml`","tool_call_id":"toolu_01B1"},"#,
+        r#"{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,/9j/4AAQ"}},"#,
+        r#"{"type":"text","text":"Continue.","cache_control":{"type":"ephemeral"}}]}],"#,
+        r#""max_tokens":32000,"temperature":1,"stream":true,"stream_options":{"include_usage":true},"#,
+        r#""tools":[{"type":"function","function":{"name":"Read","description":"Reads a file from the local filesystem.","#,
+        r#""parameters":{"type":"object","properties":{"file_path":{"type":"string"}},"required":["file_path"],"additionalProperties":false}}},"#,
+        r#"{"type":"function","function":{"name":"Bash","description":"Executes a bash command.","#,
+        r#""parameters":{"type":"object","properties":{"command":{"type":"string"},"description":{"type":"string"}},"required":["command"]}}}],"#,
+        r#""tool_choice":"auto","parallel_tool_calls":false,"reasoning_effort":"medium","#,
+        r#""user":"user_2f1e_account__session_8c1d","seed":7}"#,
+    );
+
+    #[test]
+    fn claude_code_request_becomes_a_chat_request() {
+        let t = build_chat_request(CLAUDE_CODE_REQUEST.as_bytes(), "deepseek-chat", true).unwrap();
+        assert_eq!(body(&t), CLAUDE_CODE_UPSTREAM);
+        assert!(t.stream);
+        assert!(t.include_usage);
+        let t = build_chat_request(CLAUDE_CODE_REQUEST.as_bytes(), "deepseek-chat", false).unwrap();
+        assert!(!t.include_usage);
+        assert!(!body(&t).contains("stream_options"));
+    }
+
+    #[test]
+    fn request_mappings() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "string system and content, stop sequences, top_p, no stream",
+                r#"{"model":"claude-3-5-haiku-latest","system":"Be brief.","max_tokens":1024,"messages":[{"role":"user","content":"Hello, Claude"}],"stop_sequences":["\n\nHuman:"],"top_p":0.9,"top_k":5}"#,
+                r#"{"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hello, Claude"}],"max_tokens":1024,"top_p":0.9,"stop":["\n\nHuman:"]}"#,
+            ),
+            (
+                "empty system, empty stop list and stream false",
+                r#"{"model":"x","system":[],"max_tokens":10,"messages":[{"role":"user","content":"Hi"}],"stop_sequences":[],"stream":false}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"Hi"}],"max_tokens":10,"stream":false}"#,
+            ),
+            (
+                "tool_choice any, thinking low, multi-turn with prefill-free assistant string",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","content":"Let me check."},{"role":"user","content":"Go on"}],"tools":[{"name":"get_weather","input_schema":{"type":"object"}}],"tool_choice":{"type":"any"},"thinking":{"type":"enabled","budget_tokens":1024}}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"Weather?"},{"role":"assistant","content":"Let me check."},{"role":"user","content":"Go on"}],"max_tokens":10,"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}],"tool_choice":"required","reasoning_effort":"low"}"#,
+            ),
+            (
+                "named tool choice, custom tool type, strict, thinking high",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"x"}],"tools":[{"type":"custom","name":"t","description":"d","input_schema":{"type":"object"},"strict":true}],"tool_choice":{"type":"tool","name":"t","disable_parallel_tool_use":true},"thinking":{"type":"enabled","budget_tokens":16384}}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":10,"tools":[{"type":"function","function":{"name":"t","description":"d","parameters":{"type":"object"},"strict":true}}],"tool_choice":{"type":"function","function":{"name":"t"}},"parallel_tool_calls":false,"reasoning_effort":"high"}"#,
+            ),
+            (
+                "tool_choice none; tool_choice without tools is not sent; thinking disabled",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"t","input_schema":{"type":"object"}}],"tool_choice":{"type":"none"},"thinking":{"type":"disabled"}}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":10,"tools":[{"type":"function","function":{"name":"t","parameters":{"type":"object"}}}],"tool_choice":"none"}"#,
+            ),
+            (
+                "no tools: tool_choice and parallel flag dropped",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"x"}],"tools":[],"tool_choice":{"type":"auto","disable_parallel_tool_use":true}}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":10}"#,
+            ),
+            (
+                "output_config effort and json_schema format; effort wins over thinking",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"x"}],"thinking":{"type":"enabled","budget_tokens":2000},"output_config":{"effort":"max","format":{"type":"json_schema","schema":{"type":"object","properties":{"a":{"type":"string"}}}}}}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":10,"reasoning_effort":"high","response_format":{"type":"json_schema","json_schema":{"name":"response","schema":{"type":"object","properties":{"a":{"type":"string"}}}}}}"#,
+            ),
+            (
+                "assistant turn with only thinking is dropped; several texts joined; tool_use without input",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"a"},{"role":"assistant","content":[{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}]},{"role":"user","content":"b"},{"role":"assistant","content":[{"type":"text","text":"one"},{"type":"text","text":"two"},{"type":"tool_use","id":"toolu_1","name":"now"}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1"}]}]}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"assistant","content":"one\n\ntwo","tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"now","arguments":"{}"}}]},{"role":"tool","content":"","tool_call_id":"toolu_1"}],"max_tokens":10}"#,
+            ),
+            (
+                "assistant tool_use only → content null; text document; error result without text",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"text","media_type":"text/plain","data":"The grass is green."}},{"type":"text","text":"Colour?"}]},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{"b":2,"a":[1, 2]}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","is_error":true,"content":[]}]}]}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"The grass is green."},{"type":"text","text":"Colour?"}]},{"role":"assistant","content":null,"tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":"{\"b\":2,\"a\":[1,2]}"}}]},{"role":"tool","content":"Error","tool_call_id":"t1"}],"max_tokens":10}"#,
+            ),
+            (
+                "unknown members pass through (last duplicate wins, ours win); Anthropic-only ones do not",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"x"}],"service_tier":"auto","container":null,"frequency_penalty":0.5,"n":1,"n":2,"model_extra":{"k":[1, 2]},"user":"spoofed","mcp_servers":[]}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":10,"frequency_penalty":0.5,"n":2,"model_extra":{"k":[1, 2]},"user":"spoofed"}"#,
+            ),
+            (
+                "metadata user_id beats a pass-through user",
+                r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"x"}],"metadata":{"user_id":"u-1"},"user":"other"}"#,
+                r#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":10,"user":"u-1"}"#,
+            ),
+        ];
+        for (name, input, expected) in cases {
+            let t = build_chat_request(input.as_bytes(), "m", true).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(body(&t), *expected, "{name}");
+            serde_json::from_slice::<serde_json::Value>(&t.body).unwrap();
+        }
+    }
+
+    #[test]
+    fn request_errors() {
+        let cases: &[(&str, &str, &str, &str)] = &[
+            ("not json", "{", "not valid JSON", ""),
+            ("no messages", r#"{"model":"x","max_tokens":1}"#, "`messages` is required", "messages"),
+            ("bad role", r#"{"messages":[{"role":"system","content":"x"}]}"#, "messages[0]: role", "messages"),
+            ("bad content", r#"{"messages":[{"role":"user","content":3}]}"#, "content must be", "messages"),
+            (
+                "server tool",
+                r#"{"messages":[],"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":5}]}"#,
+                "tool type `web_search_20250305`",
+                "tools",
+            ),
+            (
+                "pdf document",
+                r#"{"messages":[{"role":"user","content":[{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0x"}}]}]}"#,
+                "plain-text `document`",
+                "messages",
+            ),
+            (
+                "file image",
+                r#"{"messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"file_011"}}]}]}"#,
+                "image source `file`",
+                "messages",
+            ),
+            (
+                "tool_use in a user turn",
+                r#"{"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"b","input":{}}]}]}"#,
+                "`tool_use` in a user turn",
+                "messages",
+            ),
+            (
+                "server_tool_use in history",
+                r#"{"messages":[{"role":"assistant","content":[{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}}]}]}"#,
+                "`server_tool_use` in a assistant turn",
+                "messages",
+            ),
+            ("system block type", r#"{"messages":[],"system":[{"type":"image"}]}"#, "text blocks", "system"),
+            ("stream type", r#"{"messages":[],"stream":"yes"}"#, "`stream` must be a boolean", "stream"),
+            (
+                "tool_choice tool without name",
+                r#"{"messages":[],"tools":[{"name":"a"}],"tool_choice":{"type":"tool"}}"#,
+                "needs a `name`",
+                "tool_choice",
+            ),
+            (
+                "mcp servers",
+                r#"{"messages":[],"mcp_servers":[{"type":"url","url":"https://x","name":"x"}]}"#,
+                "`mcp_servers`",
+                "mcp_servers",
+            ),
+            (
+                "tool_result without id",
+                r#"{"messages":[{"role":"user","content":[{"type":"tool_result","content":"x"}]}]}"#,
+                "without `tool_use_id`",
+                "messages",
+            ),
+        ];
+        for (name, input, message, param) in cases {
+            let e = match build_chat_request(input.as_bytes(), "m", true) {
+                Ok(t) => panic!("{name}: expected an error, got {}", body(&t)),
+                Err(e) => e,
+            };
+            assert_eq!(e.status, 400, "{name}");
+            assert!(e.message.contains(message), "{name}: {}", e.message);
+            assert_eq!(e.param.unwrap_or_default(), *param, "{name}");
+        }
+    }
+
+    #[test]
+    fn thinking_budget_thresholds() {
+        for (budget, effort) in [(1024, "low"), (4095, "low"), (4096, "medium"), (16383, "medium"), (16384, "high")] {
+            assert_eq!(budget_effort(budget), effort);
+        }
+    }
+
+    #[test]
+    fn response_translations() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "plain text",
+                r#"{"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion","created":1741569952,"model":"gpt-4.1-2025-04-14","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I assist you today?","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":10,"total_tokens":29,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"service_tier":"default"}"#,
+                r#"{"id":"msg_chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","type":"message","role":"assistant","model":"gpt-4.1-2025-04-14","content":[{"type":"text","text":"Hello! How can I assist you today?"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":19,"output_tokens":10,"cache_read_input_tokens":0}}"#,
+            ),
+            (
+                "parallel tool calls: pretty, empty and invalid arguments",
+                r#"{"id":"chatcmpl-abc123","object":"chat.completion","created":1699896916,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_abc123","type":"function","function":{"name":"get_current_weather","arguments":"{\n\"location\": \"Boston, MA\"\n}"}},{"id":"call_def456","type":"function","function":{"name":"get_current_weather","arguments":"{\"location\": \"Paris\", \"unit\": \"celsius\"}"}},{"id":"call_ghi789","type":"function","function":{"name":"list_files","arguments":""}},{"id":"call_jkl","type":"function","function":{"name":"broken","arguments":"{\"a\": 1"}}]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":82,"completion_tokens":17,"total_tokens":99}}"#,
+                r#"{"id":"msg_chatcmpl-abc123","type":"message","role":"assistant","model":"gpt-4o-mini","content":[{"type":"tool_use","id":"call_abc123","name":"get_current_weather","input":{"location":"Boston, MA"}},{"type":"tool_use","id":"call_def456","name":"get_current_weather","input":{"location":"Paris","unit":"celsius"}},{"type":"tool_use","id":"call_ghi789","name":"list_files","input":{}},{"type":"tool_use","id":"call_jkl","name":"broken","input":{"_raw":"{\"a\": 1"}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":82,"output_tokens":17}}"#,
+            ),
+            (
+                "DeepSeek reasoning with cache hits",
+                r#"{"id":"930c60df-bf64-41c9-a88e-3ec75f81e00e","object":"chat.completion","created":1705651092,"model":"deepseek-reasoner","choices":[{"index":0,"message":{"role":"assistant","content":"9.11 is smaller than 9.8.","reasoning_content":"Compare the decimals: 0.11 < 0.80."},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":1616,"completion_tokens":120,"total_tokens":1736,"completion_tokens_details":{"reasoning_tokens":100},"prompt_cache_hit_tokens":1600,"prompt_cache_miss_tokens":16,"system_fingerprint":"fp_7e73fd9a08"}}"#,
+                r#"{"id":"msg_930c60df-bf64-41c9-a88e-3ec75f81e00e","type":"message","role":"assistant","model":"deepseek-reasoner","content":[{"type":"thinking","thinking":"Compare the decimals: 0.11 < 0.80.","signature":""},{"type":"text","text":"9.11 is smaller than 9.8."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":16,"output_tokens":120,"cache_read_input_tokens":1600}}"#,
+            ),
+            (
+                "text with a tool call under finish_reason stop; no id, no model, no usage",
+                r#"{"choices":[{"message":{"role":"assistant","content":"Checking.","tool_calls":[{"type":"function","function":{"name":"ls","arguments":{"path":"/"}}}]},"finish_reason":"stop"}]}"#,
+                r#"{"id":"msg_0000000000000abc","type":"message","role":"assistant","model":"deepseek-chat","content":[{"type":"text","text":"Checking."},{"type":"tool_use","id":"call_0000000000000abc_0","name":"ls","input":{"path":"/"}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}"#,
+            ),
+            (
+                "refusal, groq-style reasoning and length",
+                r#"{"id":"c1","model":"openai/gpt-oss-20b","choices":[{"index":0,"message":{"role":"assistant","content":null,"reasoning":"Policy says no.","refusal":"I can't help with that."},"finish_reason":"stop"}]}"#,
+                r#"{"id":"msg_c1","type":"message","role":"assistant","model":"openai/gpt-oss-20b","content":[{"type":"thinking","thinking":"Policy says no.","signature":""},{"type":"text","text":"I can't help with that."}],"stop_reason":"refusal","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}"#,
+            ),
+            (
+                "length, content filter, array content, choice 0 picked",
+                r#"{"id":"c2","model":"mistral-small","choices":[{"index":1,"message":{"content":"other"},"finish_reason":"stop"},{"index":0,"message":{"content":[{"type":"text","text":"Hel"},{"type":"text","text":"lo"}]},"finish_reason":"length"}]}"#,
+                r#"{"id":"msg_c2","type":"message","role":"assistant","model":"mistral-small","content":[{"type":"text","text":"Hello"}],"stop_reason":"max_tokens","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}"#,
+            ),
+            (
+                "content filter",
+                r#"{"id":"c3","model":"gpt-4o","choices":[{"index":0,"message":{"content":""},"finish_reason":"content_filter"}]}"#,
+                r#"{"id":"msg_c3","type":"message","role":"assistant","model":"gpt-4o","content":[],"stop_reason":"refusal","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}"#,
+            ),
+        ];
+        for (name, input, expected) in cases {
+            let out = translate_chat_response(input.as_bytes(), &ctx()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(std::str::from_utf8(&out).unwrap(), *expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn unreadable_responses_are_bad_upstream() {
+        for (input, message) in [
+            ("<html>502</html>", "not a chat completion"),
+            (r#"{"choices":[]}"#, "no choices"),
+            (r#"{"error":{"message":"quota exceeded","type":"insufficient_quota"}}"#, "quota exceeded"),
+        ] {
+            let e = translate_chat_response(input.as_bytes(), &ctx()).unwrap_err();
+            assert_eq!(e.status, 502, "{input}");
+            assert!(e.message.contains(message), "{input}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn errors_in_anthropic_shape() {
+        let cases: &[(u16, &str, &str)] = &[
+            (
+                401,
+                r#"{"error":{"message":"Incorrect API key provided: sk-abc***xyz.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#,
+                r#"{"type":"error","error":{"type":"authentication_error","message":"Incorrect API key provided: sk-abc***xyz."}}"#,
+            ),
+            (
+                400,
+                r#"{"error":{"message":"This model's maximum context length is 65536 tokens.","type":"invalid_request_error","param":null,"code":"invalid_request_error"}}"#,
+                r#"{"type":"error","error":{"type":"invalid_request_error","message":"This model's maximum context length is 65536 tokens."}}"#,
+            ),
+            (
+                402,
+                r#"{"error":{"message":"Insufficient Balance","type":"unknown_error","param":null,"code":"invalid_request_error"}}"#,
+                r#"{"type":"error","error":{"type":"billing_error","message":"Insufficient Balance"}}"#,
+            ),
+            (
+                403,
+                r#"{"error":"Forbidden"}"#,
+                r#"{"type":"error","error":{"type":"permission_error","message":"Forbidden"}}"#,
+            ),
+            (
+                404,
+                r#"{"detail":"Not Found"}"#,
+                r#"{"type":"error","error":{"type":"not_found_error","message":"Not Found"}}"#,
+            ),
+            (
+                413,
+                "",
+                r#"{"type":"error","error":{"type":"request_too_large","message":"the upstream provider returned HTTP 413"}}"#,
+            ),
+            (
+                429,
+                r#"{"error":{"message":"Rate limit reached for gpt-4o","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#,
+                r#"{"type":"error","error":{"type":"rate_limit_error","message":"Rate limit reached for gpt-4o"}}"#,
+            ),
+            (
+                422,
+                r#"{"message":"Unprocessable"}"#,
+                r#"{"type":"error","error":{"type":"invalid_request_error","message":"Unprocessable"}}"#,
+            ),
+            (
+                500,
+                "<html>oops</html>",
+                r#"{"type":"error","error":{"type":"api_error","message":"the upstream provider returned HTTP 500"}}"#,
+            ),
+            (
+                503,
+                r#"{"error":{"message":"Service Unavailable"}}"#,
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Service Unavailable"}}"#,
+            ),
+            (
+                504,
+                "",
+                r#"{"type":"error","error":{"type":"timeout_error","message":"the upstream provider returned HTTP 504"}}"#,
+            ),
+            (
+                529,
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+            ),
+        ];
+        for (status, input, expected) in cases {
+            let (s, out) = translate_chat_error(*status, input.as_bytes());
+            assert_eq!(s, *status);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), *expected, "{status}");
+        }
+        let own = anthropic_error(&ProxyError::too_large(1024));
+        assert_eq!(
+            std::str::from_utf8(&own).unwrap(),
+            r#"{"type":"error","error":{"type":"request_too_large","message":"request body is larger than 1024 bytes"}}"#
+        );
+        let own = anthropic_error(&ProxyError::invalid_request("`messages` is required").with_param("messages"));
+        assert_eq!(
+            std::str::from_utf8(&own).unwrap(),
+            r#"{"type":"error","error":{"type":"invalid_request_error","message":"`messages` is required"}}"#
+        );
+        let own = anthropic_error(&ProxyError::bad_upstream("no choices"));
+        assert_eq!(
+            std::str::from_utf8(&own).unwrap(),
+            r#"{"type":"error","error":{"type":"api_error","message":"no choices"}}"#
+        );
+    }
+
+    // ---- streams ----
+
+    fn run_stream(chunks: &[&[u8]]) -> String {
+        let mut t = ChatToMessagesStream::new(ctx());
+        let mut out = Vec::new();
+        for c in chunks {
+            t.feed(c, &mut out);
+        }
+        t.finish(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The whole output, checked to be the same for every split point and byte by byte.
+    fn stream_output(input: &str) -> String {
+        let bytes = input.as_bytes();
+        let whole = run_stream(&[bytes]);
+        for p in 0..=bytes.len() {
+            assert_eq!(run_stream(&[&bytes[..p], &bytes[p..]]), whole, "split at {p}");
+        }
+        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(run_stream(&singles), whole, "byte by byte");
+        whole
+    }
+
+    fn ev(name: &str, data: &str) -> String {
+        format!("event: {name}\ndata: {data}\n\n")
+    }
+
+    fn message_start(id: &str, model: &str) -> String {
+        ev(
+            "message_start",
+            &format!(
+                r#"{{"type":"message_start","message":{{"id":"{id}","type":"message","role":"assistant","model":"{model}","content":[],"stop_reason":null,"stop_sequence":null,"usage":{{"input_tokens":0,"output_tokens":0}}}}}}"#
+            ),
+        )
+    }
+
+    fn block_start(index: u32, block: &str) -> String {
+        ev(
+            "content_block_start",
+            &format!(r#"{{"type":"content_block_start","index":{index},"content_block":{block}}}"#),
+        )
+    }
+
+    fn delta(index: u32, delta: &str) -> String {
+        ev("content_block_delta", &format!(r#"{{"type":"content_block_delta","index":{index},"delta":{delta}}}"#))
+    }
+
+    fn block_stop(index: u32) -> String {
+        ev("content_block_stop", &format!(r#"{{"type":"content_block_stop","index":{index}}}"#))
+    }
+
+    fn message_end(stop: &str, usage: &str) -> String {
+        ev(
+            "message_delta",
+            &format!(
+                r#"{{"type":"message_delta","delta":{{"stop_reason":"{stop}","stop_sequence":null}},"usage":{usage}}}"#
+            ),
+        ) + &ev("message_stop", r#"{"type":"message_stop"}"#)
+    }
+
+    const TEXT_STREAM: &str = concat!(
+        "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
+        ": OPENROUTER PROCESSING\n\n",
+        "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\", 世界!\"},\"logprobs\":null,\"finish_reason\":null}]}\r\n\r\n",
+        "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n",
+        "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[],\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":300,\"total_tokens\":2306,\"prompt_tokens_details\":{\"cached_tokens\":1920}}}\n\n",
+        "data: [DONE]\n\n",
+    );
+
+    const PARALLEL_TOOLS_STREAM: &str = concat!(
+        "data: {\"id\":\"chatcmpl-9x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Checking both.\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-9x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_A\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-9x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_B\",\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-9x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-9x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{\\\"tz\\\":\"}}]},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-9x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-9x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"\\\"CET\\\"}\"}}]},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-9x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}],\"usage\":{\"prompt_tokens\":90,\"completion_tokens\":40,\"total_tokens\":130}}\n\n",
+        "data: [DONE]\n\n",
+    );
+
+    const REASONING_STREAM: &str = concat!(
+        "data: {\"id\":\"0f9b6c1e\",\"object\":\"chat.completion.chunk\",\"created\":1738000000,\"model\":\"deepseek-reasoner\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"0f9b6c1e\",\"object\":\"chat.completion.chunk\",\"created\":1738000000,\"model\":\"deepseek-reasoner\",\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"reasoning_content\":\"Think\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"0f9b6c1e\",\"object\":\"chat.completion.chunk\",\"created\":1738000000,\"model\":\"deepseek-reasoner\",\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"reasoning_content\":\"ing…\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"0f9b6c1e\",\"object\":\"chat.completion.chunk\",\"created\":1738000000,\"model\":\"deepseek-reasoner\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Answer\",\"reasoning_content\":null},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
+        ": keep-alive\n\n",
+        "data: {\"id\":\"0f9b6c1e\",\"object\":\"chat.completion.chunk\",\"created\":1738000000,\"model\":\"deepseek-reasoner\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\",\"reasoning_content\":null},\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":50,\"total_tokens\":60,\"prompt_tokens_details\":{\"cached_tokens\":0},\"prompt_cache_hit_tokens\":0,\"prompt_cache_miss_tokens\":10}}\n\n",
+        "data: [DONE]\n\n",
+    );
+
+    #[test]
+    fn stream_translations() {
+        let text_stream = message_start("msg_chatcmpl-123", "gpt-4o-mini")
+            + &block_start(0, r#"{"type":"text","text":""}"#)
+            + &delta(0, r#"{"type":"text_delta","text":"Hello"}"#)
+            + &delta(0, r#"{"type":"text_delta","text":", 世界!"}"#)
+            + &block_stop(0)
+            + &message_end("end_turn", r#"{"input_tokens":86,"output_tokens":300,"cache_read_input_tokens":1920}"#);
+        let tools_stream = message_start("msg_chatcmpl-9x", "gpt-4o")
+            + &block_start(0, r#"{"type":"text","text":""}"#)
+            + &delta(0, r#"{"type":"text_delta","text":"Checking both."}"#)
+            + &block_stop(0)
+            + &block_start(1, r#"{"type":"tool_use","id":"call_A","name":"get_weather","input":{}}"#)
+            + &delta(1, r#"{"type":"input_json_delta","partial_json":"{\"city\":"}"#)
+            + &delta(1, r#"{"type":"input_json_delta","partial_json":"\"Paris\"}"}"#)
+            + &block_stop(1)
+            + &block_start(2, r#"{"type":"tool_use","id":"call_B","name":"get_time","input":{}}"#)
+            + &delta(2, r#"{"type":"input_json_delta","partial_json":"{\"tz\":\"CET\"}"}"#)
+            + &block_stop(2)
+            + &message_end("tool_use", r#"{"input_tokens":90,"output_tokens":40}"#);
+        let reasoning_stream = message_start("msg_0f9b6c1e", "deepseek-reasoner")
+            + &block_start(0, r#"{"type":"thinking","thinking":"","signature":""}"#)
+            + &delta(0, r#"{"type":"thinking_delta","thinking":"Think"}"#)
+            + &delta(0, r#"{"type":"thinking_delta","thinking":"ing…"}"#)
+            + &block_stop(0)
+            + &block_start(1, r#"{"type":"text","text":""}"#)
+            + &delta(1, r#"{"type":"text_delta","text":"Answer"}"#)
+            + &block_stop(1)
+            + &message_end("max_tokens", r#"{"input_tokens":10,"output_tokens":50,"cache_read_input_tokens":0}"#);
+        let cases: Vec<(&str, &str, String)> = vec![
+            ("text with usage chunk after finish_reason", TEXT_STREAM, text_stream),
+            ("text then two interleaved parallel tool calls", PARALLEL_TOOLS_STREAM, tools_stream),
+            ("reasoning then content, length", REASONING_STREAM, reasoning_stream),
+        ];
+        for (name, input, expected) in cases {
+            assert_eq!(stream_output(input), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn stream_edge_cases() {
+        let chunk = |delta: &str, finish: &str| {
+            format!(
+                "data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{delta},\"finish_reason\":{finish}}}]}}\n\n"
+            )
+        };
+        let text = |t: &str| chunk(&format!("{{\"content\":\"{t}\"}}"), "null");
+        let start = message_start("msg_c", "m");
+        let text_block = |i: u32, t: &str| {
+            block_start(i, r#"{"type":"text","text":""}"#)
+                + &delta(i, &format!(r#"{{"type":"text_delta","text":"{t}"}}"#))
+        };
+        let error = |kind: &str, message: &str| {
+            ev("error", &format!(r#"{{"type":"error","error":{{"type":"{kind}","message":"{message}"}}}}"#))
+        };
+        let no_usage = r#"{"output_tokens":0}"#;
+        let cases: Vec<(&str, String, String)> = vec![
+            (
+                "mid-stream OpenAI error event",
+                text("Par") + "data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\ndata: [DONE]\n\n",
+                start.clone() + &text_block(0, "Par") + &error("api_error", "The server had an error while processing your request."),
+            ),
+            (
+                "rate limit error before any chunk",
+                "data: {\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}\n\n".into(),
+                error("rate_limit_error", "Rate limit reached"),
+            ),
+            ("no data at all", String::new(), error("api_error", "the upstream stream ended without any data")),
+            ("only [DONE]", "data: [DONE]\n\n".into(), error("api_error", "the upstream stream ended without any data")),
+            (
+                "cut off without finish_reason or [DONE]",
+                text("Hi"),
+                start.clone() + &text_block(0, "Hi") + &error("api_error", "upstream stream ended early"),
+            ),
+            (
+                "finish_reason without [DONE] ends normally",
+                text("Hi") + &chunk("{}", "\"stop\""),
+                start.clone() + &text_block(0, "Hi") + &block_stop(0) + &message_end("end_turn", no_usage),
+            ),
+            (
+                "[DONE] without finish_reason: open blocks closed",
+                text("Hi") + "data: [DONE]\n\n",
+                start.clone() + &text_block(0, "Hi") + &block_stop(0) + &message_end("end_turn", no_usage),
+            ),
+            (
+                "not JSON",
+                text("Hi") + "data: {oops\n\n" + &text("more"),
+                start.clone() + &text_block(0, "Hi") + &error("api_error", "the upstream sent a stream chunk that is not valid JSON"),
+            ),
+            (
+                "tool call without index and with repeated id and name, finish_reason stop",
+                chunk(r#"{"tool_calls":[{"id":"call_1","type":"function","function":{"name":"ls","arguments":"{\"p\":"}}]}"#, "null")
+                    + &chunk(r#"{"tool_calls":[{"id":"call_1","type":"function","function":{"name":"ls","arguments":"1}"}}]}"#, "null")
+                    + &chunk(r#"{"tool_calls":[{"id":"call_2","type":"function","function":{"name":"pwd","arguments":"{}"}}]}"#, "null")
+                    + &chunk("{}", "\"stop\"")
+                    + "data: [DONE]\n\n",
+                start.clone()
+                    + &block_start(0, r#"{"type":"tool_use","id":"call_1","name":"ls","input":{}}"#)
+                    + &delta(0, r#"{"type":"input_json_delta","partial_json":"{\"p\":"}"#)
+                    + &delta(0, r#"{"type":"input_json_delta","partial_json":"1}"}"#)
+                    + &block_stop(0)
+                    + &block_start(1, r#"{"type":"tool_use","id":"call_2","name":"pwd","input":{}}"#)
+                    + &delta(1, r#"{"type":"input_json_delta","partial_json":"{}"}"#)
+                    + &block_stop(1)
+                    + &message_end("tool_use", no_usage),
+            ),
+            (
+                "thinking after text opens a new block; refusal; choice 1 ignored; ping ignored",
+                text("a")
+                    + &chunk(r#"{"reasoning":"hmm"}"#, "null")
+                    + "event: ping\ndata: {}\n\n"
+                    + "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":1,\"delta\":{\"content\":\"other\"},\"finish_reason\":null}]}\n\n"
+                    + &chunk(r#"{"refusal":"No."}"#, "\"stop\"")
+                    + "data: [DONE]\n\n",
+                start.clone()
+                    + &text_block(0, "a")
+                    + &block_stop(0)
+                    + &block_start(1, r#"{"type":"thinking","thinking":"","signature":""}"#)
+                    + &delta(1, r#"{"type":"thinking_delta","thinking":"hmm"}"#)
+                    + &block_stop(1)
+                    + &text_block(2, "No.")
+                    + &block_stop(2)
+                    + &message_end("refusal", no_usage),
+            ),
+            (
+                "usage in every chunk: the last one counts",
+                "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}\n\n".to_string()
+                    + "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n"
+                    + "data: [DONE]\n\n",
+                start.clone() + &text_block(0, "x") + &block_stop(0) + &message_end("end_turn", r#"{"input_tokens":5,"output_tokens":2}"#),
+            ),
+        ];
+        for (name, input, expected) in cases {
+            assert_eq!(stream_output(&input), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn nothing_after_the_end() {
+        let mut t = ChatToMessagesStream::new(ctx());
+        let mut out = Vec::new();
+        t.feed(TEXT_STREAM.as_bytes(), &mut out);
+        let len = out.len();
+        t.feed(TEXT_STREAM.as_bytes(), &mut out);
+        t.finish(&mut out);
+        assert_eq!(out.len(), len);
+    }
 }

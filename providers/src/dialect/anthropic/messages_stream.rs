@@ -1,19 +1,1219 @@
 //! Anthropic Messages SSE → OpenAI `chat.completion.chunk` SSE.
+//!
+//! Event by event (https://docs.anthropic.com/en/docs/build-with-claude/streaming), dispatching
+//! on the JSON `type` inside `data` (the SSE `event:` name only when `type` is missing):
+//! - `message_start` → the role chunk `{"role":"assistant","content":""}`; its `id` is the chunk
+//!   id for the whole stream and its `model` the chunk model (else `ctx.model`);
+//! - `content_block_start`: `text` with text → `content`; `thinking` with text → `reasoning_content`;
+//!   `redacted_thinking` → `thinking_blocks: [{"type":"redacted_thinking","data"}]`; `tool_use` →
+//!   `tool_calls: [{"index":k,"id","type":"function","function":{"name","arguments":""}}]`, `k` the
+//!   0-based count of `tool_use` blocks so far (server tools and other blocks are not forwarded);
+//! - `content_block_delta`: `text_delta` → `content`; `input_json_delta` → `tool_calls` arguments
+//!   of the block's `k`; `thinking_delta` → `reasoning_content`; `signature_delta` →
+//!   `thinking_blocks: [{"type":"thinking","thinking":"","signature"}]`; others are dropped;
+//! - `message_delta` → the finish chunk (`delta: {}`, mapped `finish_reason`), usage updated
+//!   (`output_tokens` is cumulative: the last value wins);
+//! - `message_stop` → the usage chunk (when `ctx.include_usage`), then `data: [DONE]`;
+//! - `error` → an OpenAI error event with the Anthropic error type, then `[DONE]`;
+//! - `ping`, `content_block_stop` and unknown events produce nothing.
+//!
+//! After `[DONE]` everything is ignored. A stream that ends before `message_stop`, an event that is
+//! not JSON, or an SSE framing error ends with an error event and `[DONE]`.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::dialect::{StreamTranslator, TranslateCtx};
+use crate::stream::sse::{Block, SseDecoder};
+
+/// OpenAI `finish_reason` for an Anthropic `stop_reason`.
+pub fn finish_reason(stop_reason: &str) -> &'static str {
+    match stop_reason {
+        "max_tokens" | "model_context_window_exceeded" => "length",
+        "tool_use" => "tool_calls",
+        "refusal" => "content_filter",
+        // end_turn, stop_sequence, pause_turn, and anything new.
+        _ => "stop",
+    }
+}
 
 #[derive(Debug)]
 pub struct MessagesToChatStream {
-    _ctx: TranslateCtx,
+    decoder: SseDecoder,
+    state: State,
 }
 
 impl MessagesToChatStream {
     pub fn new(ctx: TranslateCtx) -> Self {
-        MessagesToChatStream { _ctx: ctx }
+        MessagesToChatStream {
+            decoder: SseDecoder::default(),
+            state: State {
+                ctx,
+                head: Vec::new(),
+                started: false,
+                finish_sent: false,
+                done: false,
+                tools: Vec::new(),
+                usage: UsageState::default(),
+            },
+        }
     }
 }
 
 impl StreamTranslator for MessagesToChatStream {
-    fn feed(&mut self, _chunk: &[u8], _out: &mut Vec<u8>) {}
-    fn finish(&mut self, _out: &mut Vec<u8>) {}
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        if self.state.done {
+            return;
+        }
+        let state = &mut self.state;
+        if let Err(e) = self.decoder.feed(chunk, &mut |b| state.on_block(b, out)) {
+            state.fail(out, "api_error", &format!("invalid upstream stream: {e}"));
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        if self.state.done {
+            return;
+        }
+        let state = &mut self.state;
+        if let Err(e) = self.decoder.finish(&mut |b| state.on_block(b, out)) {
+            state.fail(out, "api_error", &format!("invalid upstream stream: {e}"));
+        }
+        state.fail(out, "api_error", "upstream stream ended early");
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    ctx: TranslateCtx,
+    /// `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[`, built
+    /// once the stream has started; every chunk begins with it.
+    head: Vec<u8>,
+    started: bool,
+    finish_sent: bool,
+    /// `[DONE]` was written: everything else is ignored.
+    done: bool,
+    /// Anthropic block index → OpenAI tool call index, in order of appearance.
+    tools: Vec<(u64, u32)>,
+    usage: UsageState,
+}
+
+/// Token counts, the last value seen for each.
+#[derive(Debug, Default)]
+struct UsageState {
+    input: u64,
+    output: u64,
+    cache_read: Option<u64>,
+    cache_creation: Option<u64>,
+}
+
+impl UsageState {
+    fn merge(&mut self, u: &Usage) {
+        if let Some(v) = u.input_tokens {
+            self.input = v;
+        }
+        if let Some(v) = u.output_tokens {
+            self.output = v;
+        }
+        if u.cache_read_input_tokens.is_some() {
+            self.cache_read = u.cache_read_input_tokens;
+        }
+        if u.cache_creation_input_tokens.is_some() {
+            self.cache_creation = u.cache_creation_input_tokens;
+        }
+    }
+}
+
+// ---- input views ----
+
+/// The top level of every event: only `type` is read eagerly; the rest is parsed per type.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    index: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    message: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    content_block: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    delta: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    usage: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct MessageHead<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+#[derive(Deserialize, Default)]
+struct Usage {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Option<u64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct ContentBlock<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    input: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    thinking: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    signature: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct TypeOnly<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct BlockDelta<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    partial_json: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    thinking: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    signature: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct MessageDelta<'a> {
+    #[serde(borrow, default)]
+    stop_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
+}
+
+// ---- output views ----
+
+#[derive(Serialize, Default)]
+struct DeltaOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thinking_blocks: Option<[ThinkingBlockOut<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_calls: Option<[ToolCallOut<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+struct ThinkingBlockOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thinking: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ToolCallOut<'a> {
+    index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    function: FunctionOut<'a>,
+}
+
+#[derive(Serialize)]
+struct FunctionOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    arguments: &'a str,
+}
+
+#[derive(Serialize)]
+struct UsageOut {
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    total_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prompt_tokens_details: Option<PromptDetails>,
+}
+
+#[derive(Serialize)]
+struct PromptDetails {
+    cached_tokens: u64,
+}
+
+#[derive(Serialize)]
+struct ErrorEvent<'a> {
+    error: ErrorOut<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorOut<'a> {
+    message: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    param: Option<&'a str>,
+    code: Option<&'a str>,
+}
+
+/// An inner part of a known event did not have the documented shape.
+struct Malformed;
+
+impl From<serde_json::Error> for Malformed {
+    fn from(_: serde_json::Error) -> Self {
+        Malformed
+    }
+}
+
+fn parse<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>) -> Result<Option<T>, Malformed> {
+    match raw {
+        None => Ok(None),
+        Some(r) => Ok(Some(serde_json::from_str(r.get())?)),
+    }
+}
+
+fn non_empty<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+/// Serialises `value` at the end of `out`; on the (impossible) failure nothing is left behind.
+fn write_json<T: Serialize>(out: &mut Vec<u8>, value: &T) -> bool {
+    let mark = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(mark);
+        return false;
+    }
+    true
+}
+
+impl State {
+    fn on_block(&mut self, block: Block<'_>, out: &mut Vec<u8>) {
+        if self.done {
+            return;
+        }
+        let Some(event) = block.event else { return };
+        let data = event.data.trim();
+        if data.is_empty() {
+            return;
+        }
+        if data == "[DONE]" {
+            // Not Anthropic's, but some compatible servers end this way: a normal end.
+            self.stop(out);
+            return;
+        }
+        let env: Envelope<'_> = match serde_json::from_str(data) {
+            Ok(env) => env,
+            Err(_) => {
+                self.fail(out, "api_error", "upstream stream event is not valid JSON");
+                return;
+            }
+        };
+        let kind = env.kind.as_deref().unwrap_or(event.event);
+        let result = match kind {
+            "content_block_delta" => self.on_block_delta(&env, out),
+            "content_block_start" => self.on_block_start(&env, out),
+            "message_start" => self.on_message_start(&env, out),
+            "message_delta" => self.on_message_delta(&env, out),
+            "message_stop" => {
+                self.stop(out);
+                Ok(())
+            }
+            "error" => {
+                let body: Option<ErrorBody<'_>> = parse(env.error).unwrap_or(None);
+                let kind = body.as_ref().and_then(|b| non_empty(&b.kind)).unwrap_or("api_error");
+                let message = body.as_ref().and_then(|b| non_empty(&b.message)).unwrap_or("upstream error");
+                self.fail(out, kind, message);
+                Ok(())
+            }
+            // ping, content_block_stop, and event types added after this was written.
+            _ => Ok(()),
+        };
+        if result.is_err() {
+            self.fail(out, "api_error", "upstream stream event has an unexpected shape");
+        }
+    }
+
+    fn on_message_start(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
+        let message: Option<MessageHead<'_>> = parse(env.message)?;
+        if let Some(u) = message.as_ref().and_then(|m| m.usage.as_ref()) {
+            self.usage.merge(u);
+        }
+        if !self.started {
+            let id = message.as_ref().and_then(|m| non_empty(&m.id));
+            let model = message.as_ref().and_then(|m| non_empty(&m.model));
+            self.start(id, model, out);
+        }
+        Ok(())
+    }
+
+    fn on_block_start(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
+        let block: ContentBlock<'_> = match env.content_block.map(|r| serde_json::from_str(r.get())) {
+            None => return Ok(()),
+            Some(Ok(b)) => b,
+            Some(Err(_)) => {
+                // A block type we do not translate may use these field names otherwise.
+                let head: Option<TypeOnly<'_>> = parse(env.content_block)?;
+                return match head.and_then(|h| h.kind).as_deref() {
+                    Some("text" | "thinking" | "redacted_thinking" | "tool_use") => Err(Malformed),
+                    _ => Ok(()),
+                };
+            }
+        };
+        match block.kind.as_ref() {
+            "text" => {
+                if let Some(text) = non_empty(&block.text) {
+                    self.emit(out, &DeltaOut { content: Some(text), ..DeltaOut::default() });
+                }
+            }
+            "thinking" => {
+                if let Some(thinking) = non_empty(&block.thinking) {
+                    self.emit(out, &DeltaOut { reasoning_content: Some(thinking), ..DeltaOut::default() });
+                }
+                if let Some(signature) = non_empty(&block.signature) {
+                    self.emit_signature(out, signature);
+                }
+            }
+            "redacted_thinking" => {
+                if let Some(data) = non_empty(&block.data) {
+                    let tb = ThinkingBlockOut {
+                        kind: "redacted_thinking",
+                        thinking: None,
+                        signature: None,
+                        data: Some(data),
+                    };
+                    self.emit(out, &DeltaOut { thinking_blocks: Some([tb]), ..DeltaOut::default() });
+                }
+            }
+            "tool_use" => {
+                let index = block_index(env);
+                let k = u32::try_from(self.tools.len()).unwrap_or(u32::MAX);
+                self.tools.push((index, k));
+                // Anthropic opens with `input: {}` and streams the arguments; a server that sends
+                // the whole input up front gets it as the first arguments fragment.
+                let arguments = match block.input {
+                    Some(raw) if !is_empty_input(raw.get()) => raw.get().trim(),
+                    _ => "",
+                };
+                let call = ToolCallOut {
+                    index: k,
+                    id: Some(block.id.as_deref().unwrap_or("")),
+                    kind: Some("function"),
+                    function: FunctionOut { name: Some(block.name.as_deref().unwrap_or("")), arguments },
+                };
+                self.emit(out, &DeltaOut { tool_calls: Some([call]), ..DeltaOut::default() });
+            }
+            // server_tool_use, web_search_tool_result, … run on Anthropic's side: OpenAI chat has
+            // no place for them.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn on_block_delta(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
+        let Some(delta) = parse::<BlockDelta<'_>>(env.delta)? else { return Ok(()) };
+        match delta.kind.as_deref() {
+            Some("text_delta") => {
+                if let Some(text) = non_empty(&delta.text) {
+                    self.emit(out, &DeltaOut { content: Some(text), ..DeltaOut::default() });
+                }
+            }
+            Some("input_json_delta") => {
+                let index = block_index(env);
+                let k = self.tools.iter().rev().find(|(i, _)| *i == index).map(|(_, k)| *k);
+                if let (Some(k), Some(args)) = (k, non_empty(&delta.partial_json)) {
+                    let call = ToolCallOut {
+                        index: k,
+                        id: None,
+                        kind: None,
+                        function: FunctionOut { name: None, arguments: args },
+                    };
+                    self.emit(out, &DeltaOut { tool_calls: Some([call]), ..DeltaOut::default() });
+                }
+            }
+            Some("thinking_delta") => {
+                if let Some(thinking) = non_empty(&delta.thinking) {
+                    self.emit(out, &DeltaOut { reasoning_content: Some(thinking), ..DeltaOut::default() });
+                }
+            }
+            Some("signature_delta") => {
+                if let Some(signature) = non_empty(&delta.signature) {
+                    self.emit_signature(out, signature);
+                }
+            }
+            // citations_delta and newer delta types have no chat-completions counterpart.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn on_message_delta(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
+        if let Some(u) = parse::<Usage>(env.usage)? {
+            self.usage.merge(&u);
+        }
+        let delta: Option<MessageDelta<'_>> = parse(env.delta)?;
+        if let Some(reason) = delta.as_ref().and_then(|d| d.stop_reason.as_deref()) {
+            self.emit_finish(out, finish_reason(reason));
+        }
+        Ok(())
+    }
+
+    /// Builds the chunk head and writes the role chunk.
+    fn start(&mut self, id: Option<&str>, model: Option<&str>, out: &mut Vec<u8>) {
+        self.started = true;
+        let fallback_id;
+        let id = match id {
+            Some(id) => id,
+            None => {
+                fallback_id = format!("chatcmpl-{:016x}", self.ctx.random);
+                &fallback_id
+            }
+        };
+        let model = model.unwrap_or(&self.ctx.model);
+        let mut head = Vec::with_capacity(96 + id.len() + model.len());
+        head.extend_from_slice(b"data: {\"id\":");
+        write_json(&mut head, &id);
+        head.extend_from_slice(b",\"object\":\"chat.completion.chunk\",\"created\":");
+        let _ = write!(head, "{}", self.ctx.created);
+        head.extend_from_slice(b",\"model\":");
+        write_json(&mut head, &model);
+        head.extend_from_slice(b",\"choices\":[");
+        self.head = head;
+        self.write_chunk(out, &DeltaOut { role: Some("assistant"), content: Some(""), ..DeltaOut::default() });
+    }
+
+    fn ensure_started(&mut self, out: &mut Vec<u8>) {
+        if !self.started {
+            self.start(None, None, out);
+        }
+    }
+
+    fn emit(&mut self, out: &mut Vec<u8>, delta: &DeltaOut<'_>) {
+        self.ensure_started(out);
+        self.write_chunk(out, delta);
+    }
+
+    fn emit_signature(&mut self, out: &mut Vec<u8>, signature: &str) {
+        let tb = ThinkingBlockOut { kind: "thinking", thinking: Some(""), signature: Some(signature), data: None };
+        self.emit(out, &DeltaOut { thinking_blocks: Some([tb]), ..DeltaOut::default() });
+    }
+
+    fn write_chunk(&self, out: &mut Vec<u8>, delta: &DeltaOut<'_>) {
+        let mark = out.len();
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(b"{\"index\":0,\"delta\":");
+        if !write_json(out, delta) {
+            out.truncate(mark);
+            return;
+        }
+        out.extend_from_slice(b",\"finish_reason\":null}]}\n\n");
+    }
+
+    /// The finish chunk, once per stream.
+    fn emit_finish(&mut self, out: &mut Vec<u8>, reason: &str) {
+        if self.finish_sent {
+            return;
+        }
+        self.ensure_started(out);
+        self.finish_sent = true;
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(b"{\"index\":0,\"delta\":{},\"finish_reason\":\"");
+        out.extend_from_slice(reason.as_bytes());
+        out.extend_from_slice(b"\"}]}\n\n");
+    }
+
+    /// The normal end: finish chunk if none came, usage chunk if asked, `[DONE]`.
+    fn stop(&mut self, out: &mut Vec<u8>) {
+        self.emit_finish(out, "stop");
+        if self.ctx.include_usage {
+            let u = &self.usage;
+            let prompt =
+                u.input.saturating_add(u.cache_read.unwrap_or(0)).saturating_add(u.cache_creation.unwrap_or(0));
+            let usage = UsageOut {
+                prompt_tokens: prompt,
+                completion_tokens: u.output,
+                total_tokens: prompt.saturating_add(u.output),
+                prompt_tokens_details: (u.cache_read.is_some() || u.cache_creation.is_some())
+                    .then(|| PromptDetails { cached_tokens: u.cache_read.unwrap_or(0) }),
+            };
+            let mark = out.len();
+            out.extend_from_slice(&self.head);
+            out.extend_from_slice(b"],\"usage\":");
+            if write_json(out, &usage) {
+                out.extend_from_slice(b"}\n\n");
+            } else {
+                out.truncate(mark);
+            }
+        }
+        out.extend_from_slice(b"data: [DONE]\n\n");
+        self.done = true;
+    }
+
+    /// An error event then `[DONE]`, unless the stream is already over.
+    fn fail(&mut self, out: &mut Vec<u8>, kind: &str, message: &str) {
+        if self.done {
+            return;
+        }
+        out.extend_from_slice(b"data: ");
+        write_json(out, &ErrorEvent { error: ErrorOut { message, kind, param: None, code: None } });
+        out.extend_from_slice(b"\n\ndata: [DONE]\n\n");
+        self.done = true;
+        self.tools = Vec::new();
+    }
+}
+
+/// The Anthropic content block index of an event (`u64::MAX` when absent or not a number).
+fn block_index(env: &Envelope<'_>) -> u64 {
+    env.index.and_then(|r| serde_json::from_str::<u64>(r.get()).ok()).unwrap_or(u64::MAX)
+}
+
+/// `{}` (with any whitespace) or `null`: no arguments yet.
+fn is_empty_input(raw: &str) -> bool {
+    let mut bytes = raw.bytes().filter(|b| !b.is_ascii_whitespace());
+    match bytes.next() {
+        Some(b'{') => bytes.next() == Some(b'}') && bytes.next().is_none(),
+        Some(b'n') => true,
+        None => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(include_usage: bool) -> TranslateCtx {
+        TranslateCtx { model: "claude-mapped".into(), created: 1_700_000_000, random: 0xabc, include_usage }
+    }
+
+    /// Translates a stream fed as the given chunks.
+    fn run_chunks(include_usage: bool, chunks: &[&[u8]]) -> String {
+        let mut t = MessagesToChatStream::new(ctx(include_usage));
+        let mut out = Vec::new();
+        for c in chunks {
+            t.feed(c, &mut out);
+        }
+        t.finish(&mut out);
+        // A second finish (or late bytes) never adds anything.
+        let len = out.len();
+        t.finish(&mut out);
+        t.feed(b"event: ping\ndata: {\"type\":\"ping\"}\n\n", &mut out);
+        assert_eq!(out.len(), len);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn run(include_usage: bool, input: &str) -> String {
+        run_chunks(include_usage, &[input.as_bytes()])
+    }
+
+    /// The whole stream, split at every byte position, and byte by byte: identical output.
+    fn assert_split_invariant(include_usage: bool, input: &str) -> String {
+        let bytes = input.as_bytes();
+        let whole = run(include_usage, input);
+        for i in 0..=bytes.len() {
+            assert_eq!(run_chunks(include_usage, &[&bytes[..i], &bytes[i..]]), whole, "split at {i}");
+        }
+        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(run_chunks(include_usage, &singles), whole, "byte by byte");
+        let mut empties: Vec<&[u8]> = vec![b""];
+        for c in bytes.chunks(7) {
+            empties.push(c);
+            empties.push(b"");
+        }
+        assert_eq!(run_chunks(include_usage, &empties), whole, "with empty chunks");
+        whole
+    }
+
+    const HEAD: &str = r#"data: {"id":"msg_1","object":"chat.completion.chunk","created":1700000000,"model":"claude-sonnet-4-5","choices":["#;
+
+    /// A content chunk of the `msg_1` / `claude-sonnet-4-5` streams.
+    fn chunk(delta: &str) -> String {
+        format!("{HEAD}{{\"index\":0,\"delta\":{delta},\"finish_reason\":null}}]}}\n\n")
+    }
+
+    fn finish(reason: &str) -> String {
+        format!("{HEAD}{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"{reason}\"}}]}}\n\n")
+    }
+
+    fn usage(u: &str) -> String {
+        format!("{HEAD}],\"usage\":{u}}}\n\n")
+    }
+
+    const DONE: &str = "data: [DONE]\n\n";
+
+    fn error(kind: &str, message: &str) -> String {
+        format!("data: {{\"error\":{{\"message\":\"{message}\",\"type\":\"{kind}\",\"param\":null,\"code\":null}}}}\n\n{DONE}")
+    }
+
+    /// Joins `(event, data)` pairs into an Anthropic SSE stream.
+    fn sse(events: &[(&str, &str)]) -> String {
+        events.iter().map(|(e, d)| format!("event: {e}\ndata: {d}\n\n")).collect()
+    }
+
+    fn message_start(usage: &str) -> String {
+        format!(
+            r#"{{"type":"message_start","message":{{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"stop_sequence":null,"usage":{usage}}}}}"#
+        )
+    }
+
+    /// The "basic streaming request" example of Anthropic's streaming guide, verbatim.
+    const DOC_BASIC: &str = r#"event: message_start
+data: {"type": "message_start", "message": {"id": "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY", "type": "message", "role": "assistant", "content": [], "model": "claude-3-5-sonnet-20241022", "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 25, "output_tokens": 1}}}
+
+event: content_block_start
+data: {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+
+event: ping
+data: {"type": "ping"}
+
+event: content_block_delta
+data: {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}}
+
+event: content_block_delta
+data: {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "!"}}
+
+event: content_block_stop
+data: {"type": "content_block_stop", "index": 0}
+
+event: message_delta
+data: {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence":null}, "usage": {"output_tokens": 15}}
+
+event: message_stop
+data: {"type": "message_stop"}
+
+"#;
+
+    #[test]
+    fn basic_text_stream_exact_bytes() {
+        let h = r#"data: {"id":"msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY","object":"chat.completion.chunk","created":1700000000,"model":"claude-3-5-sonnet-20241022","choices":["#;
+        let body = [
+            format!("{h}{{\"index\":0,\"delta\":{{\"role\":\"assistant\",\"content\":\"\"}},\"finish_reason\":null}}]}}\n\n"),
+            format!("{h}{{\"index\":0,\"delta\":{{\"content\":\"Hello\"}},\"finish_reason\":null}}]}}\n\n"),
+            format!("{h}{{\"index\":0,\"delta\":{{\"content\":\"!\"}},\"finish_reason\":null}}]}}\n\n"),
+            format!("{h}{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}\n\n"),
+        ]
+        .concat();
+        assert_eq!(assert_split_invariant(false, DOC_BASIC), format!("{body}{DONE}"));
+        let usage =
+            format!("{h}],\"usage\":{{\"prompt_tokens\":25,\"completion_tokens\":15,\"total_tokens\":40}}}}\n\n");
+        assert_eq!(assert_split_invariant(true, DOC_BASIC), format!("{body}{usage}{DONE}"));
+    }
+
+    /// The "streaming request with tool use" example of the guide (text block, then a tool_use
+    /// block with `input_json_delta`), plus a second, parallel tool call.
+    #[test]
+    fn tool_use_with_input_json_delta() {
+        let d = |i: u32, kind: &str, field: &str, v: &str| {
+            format!(
+                r#"{{"type":"content_block_delta","index":{i},"delta":{{"type":"{kind}","{field}":{}}}}}"#,
+                serde_json::to_string(v).unwrap()
+            )
+        };
+        let json = |i, v| d(i, "input_json_delta", "partial_json", v);
+        let start = message_start(r#"{"input_tokens":472,"output_tokens":2}"#);
+        let mut events: Vec<(&str, String)> = vec![
+            ("message_start", start),
+            ("content_block_start", r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#.into()),
+            ("ping", r#"{"type": "ping"}"#.into()),
+            ("content_block_delta", d(0, "text_delta", "text", "Okay, let's check the weather for San Francisco, CA:")),
+            ("content_block_stop", r#"{"type":"content_block_stop","index":0}"#.into()),
+            ("content_block_start", r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{}}}"#.into()),
+            ("content_block_delta", json(1, "")),
+        ];
+        for part in ["{\"location\":", " \"San", " Francisc", "o,", " CA\"", ", ", "\"unit\": \"fah", "renheit\"}"] {
+            events.push(("content_block_delta", json(1, part)));
+        }
+        events.extend([
+            ("content_block_stop", r#"{"type":"content_block_stop","index":1}"#.to_string()),
+            ("content_block_start", r#"{"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_02","name":"get_time","input":{}}}"#.into()),
+            ("content_block_delta", json(2, "{\"tz\": \"PST\"}")),
+            ("content_block_stop", r#"{"type":"content_block_stop","index":2}"#.into()),
+            ("message_delta", r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}}"#.into()),
+            ("message_stop", r#"{"type":"message_stop"}"#.into()),
+        ]);
+        let pairs: Vec<(&str, &str)> = events.iter().map(|(e, d)| (*e, d.as_str())).collect();
+        let input = sse(&pairs);
+        let arg = |k: u32, a: &str| {
+            chunk(&format!(
+                r#"{{"tool_calls":[{{"index":{k},"function":{{"arguments":{}}}}}]}}"#,
+                serde_json::to_string(a).unwrap()
+            ))
+        };
+        let mut expected = vec![
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(r#"{"content":"Okay, let's check the weather for San Francisco, CA:"}"#),
+            chunk(
+                r#"{"tool_calls":[{"index":0,"id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","type":"function","function":{"name":"get_weather","arguments":""}}]}"#,
+            ),
+        ];
+        for part in ["{\"location\":", " \"San", " Francisc", "o,", " CA\"", ", ", "\"unit\": \"fah", "renheit\"}"] {
+            expected.push(arg(0, part));
+        }
+        expected.extend([
+            chunk(r#"{"tool_calls":[{"index":1,"id":"toolu_02","type":"function","function":{"name":"get_time","arguments":""}}]}"#),
+            arg(1, "{\"tz\": \"PST\"}"),
+            finish("tool_calls"),
+            usage(r#"{"prompt_tokens":472,"completion_tokens":89,"total_tokens":561}"#),
+            DONE.into(),
+        ]);
+        assert_eq!(assert_split_invariant(true, &input), expected.concat());
+    }
+
+    /// The extended-thinking example of the guide: thinking_delta, signature_delta, then text.
+    /// Neither message_start nor message_delta carries usage there.
+    #[test]
+    fn extended_thinking_with_signature() {
+        let input = r#"event: message_start
+data: {"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "claude-sonnet-4-5", "stop_reason": null, "stop_sequence": null}}
+
+event: content_block_start
+data: {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}
+
+event: content_block_delta
+data: {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "Let me solve this step by step:\n\n1. First break down 27 * 453"}}
+
+event: content_block_delta
+data: {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "\n2. 453 = 400 + 50 + 3"}}
+
+event: content_block_delta
+data: {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..."}}
+
+event: content_block_stop
+data: {"type": "content_block_stop", "index": 0}
+
+event: content_block_start
+data: {"type": "content_block_start", "index": 1, "content_block": {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"}}
+
+event: content_block_stop
+data: {"type": "content_block_stop", "index": 1}
+
+event: content_block_start
+data: {"type": "content_block_start", "index": 2, "content_block": {"type": "text", "text": ""}}
+
+event: content_block_delta
+data: {"type": "content_block_delta", "index": 2, "delta": {"type": "text_delta", "text": "27 * 453 = 12,231"}}
+
+event: content_block_stop
+data: {"type": "content_block_stop", "index": 2}
+
+event: message_delta
+data: {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}}
+
+event: message_stop
+data: {"type": "message_stop"}
+
+"#;
+        let expected = [
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(r#"{"reasoning_content":"Let me solve this step by step:\n\n1. First break down 27 * 453"}"#),
+            chunk(r#"{"reasoning_content":"\n2. 453 = 400 + 50 + 3"}"#),
+            chunk(
+                r#"{"thinking_blocks":[{"type":"thinking","thinking":"","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..."}]}"#,
+            ),
+            chunk(
+                r#"{"thinking_blocks":[{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"}]}"#,
+            ),
+            chunk(r#"{"content":"27 * 453 = 12,231"}"#),
+            finish("stop"),
+            usage(r#"{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}"#),
+            DONE.into(),
+        ];
+        assert_eq!(assert_split_invariant(true, input), expected.concat());
+    }
+
+    /// The guide's error event, mid-stream: an OpenAI error event, [DONE], nothing after.
+    #[test]
+    fn error_event_mid_stream() {
+        let input = sse(&[
+            ("message_start", &message_start(r#"{"input_tokens":10,"output_tokens":1}"#)),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}"#,
+            ),
+            ("error", r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"lo"}}"#,
+            ),
+            ("message_stop", r#"{"type":"message_stop"}"#),
+        ]);
+        let expected = [
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(r#"{"content":"Hel"}"#),
+            error("overloaded_error", "Overloaded"),
+        ];
+        assert_eq!(assert_split_invariant(true, &input), expected.concat());
+    }
+
+    #[test]
+    fn error_event_before_anything() {
+        let input = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"}}\n\n";
+        assert_eq!(assert_split_invariant(false, input), error("api_error", "Internal server error"));
+        // Missing details still give a well-formed error.
+        assert_eq!(run(false, "event: error\ndata: {\"type\":\"error\"}\n\n"), error("api_error", "upstream error"));
+    }
+
+    #[test]
+    fn truncated_stream_ends_with_an_error() {
+        let input = sse(&[
+            ("message_start", &message_start(r#"{"input_tokens":10,"output_tokens":1}"#)),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#,
+            ),
+        ]);
+        let expected = [
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(r#"{"content":"Hi"}"#),
+            error("api_error", "upstream stream ended early"),
+        ];
+        assert_eq!(assert_split_invariant(true, &input), expected.concat());
+        // Even after message_delta, the end event is required.
+        let input = format!(
+            "{input}event: message_delta\ndata: {}\n\n",
+            r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}}"#
+        );
+        assert_eq!(
+            run(true, &input),
+            [
+                chunk(r#"{"role":"assistant","content":""}"#),
+                chunk(r#"{"content":"Hi"}"#),
+                finish("stop"),
+                error("api_error", "upstream stream ended early")
+            ]
+            .concat()
+        );
+        // Nothing at all.
+        assert_eq!(run(true, ""), error("api_error", "upstream stream ended early"));
+    }
+
+    #[test]
+    fn last_event_without_blank_line_still_counts() {
+        let input = DOC_BASIC.trim_end();
+        assert!(input.ends_with("{\"type\": \"message_stop\"}"));
+        let out = assert_split_invariant(false, input);
+        assert!(out.ends_with(&format!("\"finish_reason\":\"stop\"}}]}}\n\n{DONE}")), "{out}");
+    }
+
+    #[test]
+    fn malformed_json_and_sse_errors() {
+        let start = format!("event: message_start\ndata: {}\n\n", message_start("{}"));
+        let role = chunk(r#"{"role":"assistant","content":""}"#);
+        let cases: Vec<(String, String)> = vec![
+            (
+                format!("{start}event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\n\n"),
+                error("api_error", "upstream stream event is not valid JSON"),
+            ),
+            (
+                format!("{start}event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":5}}}}\n\n"),
+                error("api_error", "upstream stream event has an unexpected shape"),
+            ),
+        ];
+        for (input, tail) in cases {
+            assert_eq!(assert_split_invariant(false, &input), format!("{role}{tail}"));
+        }
+        // Not UTF-8: the SSE decoder's error.
+        let mut bytes = start.clone().into_bytes();
+        bytes.extend_from_slice(b"event: content_block_delta\ndata: \xff\n\n");
+        assert_eq!(
+            run_chunks(false, &[&bytes]),
+            format!("{role}{}", error("api_error", "invalid upstream stream: stream event is not UTF-8"))
+        );
+        // An event over the decoder's limit.
+        let mut t = MessagesToChatStream::new(ctx(false));
+        let mut out = Vec::new();
+        t.feed(b"data: ", &mut out);
+        t.feed(&vec![b'x'; crate::stream::sse::DEFAULT_MAX_EVENT + 1], &mut out);
+        t.finish(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            error("api_error", "invalid upstream stream: stream event larger than the limit")
+        );
+    }
+
+    #[test]
+    fn multibyte_utf8_and_crlf_are_split_invariant() {
+        let input = sse(&[
+            ("message_start", &message_start(r#"{"input_tokens":5,"output_tokens":1}"#)),
+            ("content_block_start", r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+            ("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"你好"}}"#),
+            ("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"，世界 🌏\n\"ok\""}}"#),
+            ("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\u00e9\ud83d\ude00"}}"#),
+            ("message_delta", r#"{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":7}}"#),
+            ("message_stop", r#"{"type":"message_stop"}"#),
+        ])
+        .replace('\n', "\r\n");
+        let expected = [
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(r#"{"content":"你好"}"#),
+            chunk(r#"{"content":"，世界 🌏\n\"ok\""}"#),
+            chunk(r#"{"content":"é😀"}"#),
+            finish("length"),
+            usage(r#"{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}"#),
+            DONE.into(),
+        ];
+        assert_eq!(assert_split_invariant(true, &input), expected.concat());
+        // The same stream with LF and with CR line ends gives the same output.
+        assert_eq!(run(true, &input.replace("\r\n", "\n")), expected.concat());
+        assert_eq!(run(true, &input.replace("\r\n", "\r")), expected.concat());
+    }
+
+    #[test]
+    fn stop_reasons_map_to_finish_reasons() {
+        for (stop, finish_reason) in [
+            ("end_turn", "stop"),
+            ("stop_sequence", "stop"),
+            ("pause_turn", "stop"),
+            ("max_tokens", "length"),
+            ("model_context_window_exceeded", "length"),
+            ("tool_use", "tool_calls"),
+            ("refusal", "content_filter"),
+            ("something_new", "stop"),
+        ] {
+            let input = sse(&[
+                ("message_start", &message_start("{}")),
+                ("message_delta", &format!(r#"{{"type":"message_delta","delta":{{"stop_reason":"{stop}"}}}}"#)),
+                ("message_stop", r#"{"type":"message_stop"}"#),
+            ]);
+            let expected = [chunk(r#"{"role":"assistant","content":""}"#), finish(finish_reason), DONE.into()].concat();
+            assert_eq!(run(false, &input), expected, "{stop}");
+        }
+    }
+
+    #[test]
+    fn cache_usage_counts_into_prompt_tokens() {
+        // Real shape of a current message_start (cache fields, service tier), and a message_delta
+        // repeating the input counts; output_tokens is cumulative (the last value wins).
+        let input = sse(&[
+            (
+                "message_start",
+                &message_start(
+                    r#"{"input_tokens":29,"cache_creation_input_tokens":100,"cache_read_input_tokens":2000,"cache_creation":{"ephemeral_5m_input_tokens":100,"ephemeral_1h_input_tokens":0},"output_tokens":2,"service_tier":"standard"}"#,
+                ),
+            ),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello!"}}"#,
+            ),
+            ("content_block_stop", r#"{"type":"content_block_stop","index":0}"#),
+            ("message_delta", r#"{"type":"message_delta","delta":{"stop_reason":null},"usage":{"output_tokens":4}}"#),
+            (
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":29,"cache_creation_input_tokens":100,"cache_read_input_tokens":2000,"output_tokens":6,"server_tool_use":null}}"#,
+            ),
+            ("message_stop", r#"{"type":"message_stop"}"#),
+        ]);
+        let expected = [
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(r#"{"content":"Hello!"}"#),
+            finish("stop"),
+            usage(
+                r#"{"prompt_tokens":2129,"completion_tokens":6,"total_tokens":2135,"prompt_tokens_details":{"cached_tokens":2000}}"#,
+            ),
+            DONE.into(),
+        ];
+        assert_eq!(assert_split_invariant(true, &input), expected.concat());
+        // Zero cache counts are still cache info.
+        let input = sse(&[
+            ("message_start", &message_start(r#"{"input_tokens":3,"cache_read_input_tokens":0,"output_tokens":1}"#)),
+            ("message_stop", r#"{"type":"message_stop"}"#),
+        ]);
+        assert!(run(true, &input).contains(r#""usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4,"prompt_tokens_details":{"cached_tokens":0}}"#));
+    }
+
+    #[test]
+    fn server_tools_citations_and_unknown_events_are_skipped() {
+        let input = sse(&[
+            ("message_start", &message_start(r#"{"input_tokens":10,"output_tokens":1}"#)),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"server_tool_use","id":"srvtoolu_014hJH82Qum7Td6UV8gDXThB","name":"web_search","input":{}}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"query\": \"weather NYC\"}"}}"#,
+            ),
+            ("content_block_stop", r#"{"type":"content_block_stop","index":0}"#),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":1,"content_block":{"type":"web_search_tool_result","tool_use_id":"srvtoolu_014hJH82Qum7Td6UV8gDXThB","content":[{"type":"web_search_result","title":"NYC","url":"https://example.com","encrypted_content":"Eo8B","page_age":null}]}}"#,
+            ),
+            ("content_block_stop", r#"{"type":"content_block_stop","index":1}"#),
+            // A future block type whose fields clash with ours in type: skipped, not fatal.
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":2,"content_block":{"type":"hologram","text":{"x":1},"data":[1]}}"#,
+            ),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":3,"content_block":{"type":"text","text":"","citations":[]}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":3,"delta":{"type":"citations_delta","citation":{"type":"web_search_result_location","cited_text":"Sunny","url":"https://example.com","title":"NYC","encrypted_index":"Eo8B"}}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"Sunny."}}"#,
+            ),
+            ("mystery", r#"{"type":"mystery","delta":[1,2,3],"index":"x"}"#),
+            ("content_block_stop", r#"{"type":"content_block_stop","index":3}"#),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":4,"content_block":{"type":"tool_use","id":"toolu_1","name":"lookup","input":{}}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":4,"delta":{"type":"input_json_delta","partial_json":"{}"}}"#,
+            ),
+            (
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":20}}"#,
+            ),
+            ("message_stop", r#"{"type":"message_stop"}"#),
+        ]);
+        let expected = [
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(r#"{"content":"Sunny."}"#),
+            // The first client tool is index 0 even after a server tool block.
+            chunk(
+                r#"{"tool_calls":[{"index":0,"id":"toolu_1","type":"function","function":{"name":"lookup","arguments":""}}]}"#,
+            ),
+            chunk(r#"{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}"#),
+            finish("tool_calls"),
+            DONE.into(),
+        ];
+        assert_eq!(assert_split_invariant(false, &input), expected.concat());
+    }
+
+    #[test]
+    fn type_in_data_wins_and_event_name_is_a_fallback() {
+        // The `event:` line says ping, the data says text delta: the data wins. Without `type`,
+        // the event name decides.
+        let input = format!(
+            "event: message_start\ndata: {}\n\nevent: ping\ndata: {}\n\nevent: content_block_delta\ndata: {}\n\ndata: {}\n\n",
+            message_start("{}"),
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}"#,
+            r#"{"index":0,"delta":{"type":"text_delta","text":"b"}}"#,
+            r#"{"type":"message_stop"}"#,
+        );
+        let expected = [
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(r#"{"content":"a"}"#),
+            chunk(r#"{"content":"b"}"#),
+            finish("stop"),
+            DONE.into(),
+        ];
+        assert_eq!(assert_split_invariant(false, &input), expected.concat());
+    }
+
+    #[test]
+    fn missing_message_start_uses_fallbacks_and_done_data_ends() {
+        // Some Anthropic-compatible servers skip message_start or end with `data: [DONE]`.
+        let input = "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\ndata: [DONE]\n\n";
+        let h = r#"data: {"id":"chatcmpl-0000000000000abc","object":"chat.completion.chunk","created":1700000000,"model":"claude-mapped","choices":["#;
+        let expected = format!(
+            "{h}{{\"index\":0,\"delta\":{{\"role\":\"assistant\",\"content\":\"\"}},\"finish_reason\":null}}]}}\n\n\
+             {h}{{\"index\":0,\"delta\":{{\"content\":\"x\"}},\"finish_reason\":null}}]}}\n\n\
+             {h}{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}\n\n\
+             {h}],\"usage\":{{\"prompt_tokens\":0,\"completion_tokens\":0,\"total_tokens\":0}}}}\n\n{DONE}"
+        );
+        assert_eq!(assert_split_invariant(true, input), expected);
+    }
+
+    #[test]
+    fn tool_input_sent_up_front_becomes_the_arguments() {
+        let input = sse(&[
+            ("message_start", &message_start("{}")),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_9","name":"f","input":{"a": [1, "é"]}}}"#,
+            ),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_10","name":"g","input":{ }}}"#,
+            ),
+            ("message_stop", r#"{"type":"message_stop"}"#),
+        ]);
+        let expected = [
+            chunk(r#"{"role":"assistant","content":""}"#),
+            chunk(
+                r#"{"tool_calls":[{"index":0,"id":"toolu_9","type":"function","function":{"name":"f","arguments":"{\"a\": [1, \"é\"]}"}}]}"#,
+            ),
+            chunk(
+                r#"{"tool_calls":[{"index":1,"id":"toolu_10","type":"function","function":{"name":"g","arguments":""}}]}"#,
+            ),
+            finish("stop"),
+            DONE.into(),
+        ];
+        assert_eq!(run(false, &input), expected.concat());
+    }
+
+    #[test]
+    fn output_is_valid_openai_chunks() {
+        // Every event of a translated stream is JSON of the documented shape.
+        let out = run(true, DOC_BASIC);
+        for event in out.split("\n\n").filter(|e| !e.is_empty()) {
+            let data = event.strip_prefix("data: ").unwrap();
+            if data == "[DONE]" {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(data).unwrap();
+            assert_eq!(v["object"], "chat.completion.chunk");
+            assert_eq!(v["created"], 1_700_000_000);
+            assert!(v["choices"].is_array());
+        }
+    }
 }
