@@ -237,6 +237,36 @@ impl Edit {
     }
 }
 
+/// `serde_json::from_slice` through the `&str` reader: every type is then deserialized by one
+/// instantiation of serde_json's reader instead of two, which keeps the Wasm module smaller.
+pub fn from_bytes<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, serde_json::Error> {
+    let text = std::str::from_utf8(bytes).map_err(<serde_json::Error as serde::de::Error>::custom)?;
+    serde_json::from_str(text)
+}
+
+/// Valid JSON text without insignificant whitespace; key order, escapes and number
+/// spellings are kept (unlike a re-serialisation).
+pub fn compact(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// JSON text of a string.
 pub fn string_value(s: &str) -> Vec<u8> {
     serde_json::to_vec(s).unwrap_or_else(|_| b"\"\"".to_vec())

@@ -32,7 +32,6 @@
 //! type or an unreadable body gets the type of its status class and, for the latter, a short
 //! generic message naming the status.
 
-use crate::dialect::anthropic::to_messages::compact_json;
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use serde::{Deserialize, Serialize};
@@ -41,7 +40,7 @@ use std::borrow::Cow;
 
 /// A non-streamed Messages response → an OpenAI `chat.completion`.
 pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-    let msg: MessageIn<'_> = serde_json::from_slice(body)
+    let msg: MessageIn<'_> = crate::json::from_bytes(body)
         .map_err(|_| ProxyError::bad_upstream("the upstream response is not a valid Anthropic message"))?;
     if msg.kind.as_deref() == Some("error") {
         let (status, err) = error_from(msg.error.as_ref(), 502);
@@ -66,7 +65,7 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
             }
             "redacted_thinking" => thinking_blocks.push(ThinkingBlockOut::RedactedThinking { data: block.data }),
             "tool_use" => {
-                let arguments = block.input.map_or_else(|| "{}".to_string(), |i| compact_json(i.get()));
+                let arguments = block.input.map_or_else(|| "{}".to_string(), |i| crate::json::compact(i.get()));
                 tool_calls.push(ToolCallOut {
                     id: block.id.unwrap_or_default(),
                     kind: "function",
@@ -109,7 +108,7 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
 /// error body.
 pub fn translate_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
     let status_out = if status == 529 { 503 } else { status };
-    let parsed = serde_json::from_slice::<ErrorEnvelope<'_>>(body).ok();
+    let parsed = crate::json::from_bytes::<ErrorEnvelope<'_>>(body).ok();
     let (_, err) = error_from(parsed.as_ref().and_then(|e| e.error.as_ref()), status);
     (status_out, ProxyError { status: status_out, ..err }.to_openai_json())
 }
@@ -332,7 +331,7 @@ mod tests {
 
     fn translate(body: &Value) -> Value {
         let out = translate_response(body.to_string().as_bytes(), &ctx()).unwrap();
-        serde_json::from_slice(&out).unwrap()
+        crate::json::from_bytes(&out).unwrap()
     }
 
     #[test]
@@ -403,7 +402,7 @@ mod tests {
     #[test]
     fn arguments_keep_key_order_and_are_compact() {
         let body = br#"{"id":"msg_1","type":"message","content":[{"type":"tool_use","id":"t","name":"f","input":{ "z" : 1, "a" : [1, 2] }}],"stop_reason":"tool_use"}"#;
-        let v: Value = serde_json::from_slice(&translate_response(body, &ctx()).unwrap()).unwrap();
+        let v: Value = crate::json::from_bytes(&translate_response(body, &ctx()).unwrap()).unwrap();
         assert_eq!(v["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"], r#"{"z":1,"a":[1,2]}"#);
     }
 
@@ -547,7 +546,7 @@ mod tests {
         ];
         for (status, body, want_status, want) in cases {
             let (s, out) = translate_error(status, body.as_bytes());
-            let v: Value = serde_json::from_slice(&out).unwrap();
+            let v: Value = crate::json::from_bytes(&out).unwrap();
             assert_eq!((s, &v["error"]), (want_status, &want), "{status} {body}");
         }
     }

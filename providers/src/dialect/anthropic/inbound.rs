@@ -569,29 +569,7 @@ fn unsupported_block(i: usize, kind: &str, role: &str) -> ProxyError {
 /// Valid JSON text without the whitespace between tokens; key order and numbers untouched.
 fn compact_json(raw: &str) -> Result<String, serde_json::Error> {
     let valid: &RawValue = serde_json::from_str(raw)?;
-    Ok(strip_whitespace(valid.get()))
-}
-
-/// Removes insignificant whitespace from valid JSON text.
-fn strip_whitespace(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            in_string = c == '"';
-            out.push(c);
-        }
-    }
-    out
+    Ok(crate::json::compact(valid.get()))
 }
 
 fn image_part<'a>(i: usize, source: Option<SourceIn<'a>>) -> Result<Part<'a>, ProxyError> {
@@ -927,7 +905,7 @@ fn tool_input(arguments: Option<&RawValue>) -> Box<RawValue> {
     let Some(raw) = arguments else { return empty() };
     let text: Cow<'_, str> = match raw.get().trim_start().as_bytes().first() {
         // Not the OpenAI shape, but some providers send the arguments object itself.
-        Some(b'{') => return RawValue::from_string(strip_whitespace(raw.get())).unwrap_or_else(|_| empty()),
+        Some(b'{') => return RawValue::from_string(crate::json::compact(raw.get())).unwrap_or_else(|_| empty()),
         Some(b'"') => match serde_json::from_str(raw.get()) {
             Ok(s) => s,
             Err(_) => return empty(),
@@ -948,7 +926,7 @@ fn tool_input(arguments: Option<&RawValue>) -> Box<RawValue> {
 
 /// An OpenAI `chat.completion` → a Messages response.
 pub fn translate_chat_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-    let chat: ChatCompletion<'_> = serde_json::from_slice(body)
+    let chat: ChatCompletion<'_> = crate::json::from_bytes(body)
         .map_err(|e| ProxyError::bad_upstream(format!("the upstream response is not a chat completion: {e}")))?;
     if let Some(err) = non_null(chat.error) {
         let message = error_message_of(err.get()).unwrap_or_else(|| "the upstream returned an error".to_string());
@@ -1724,7 +1702,7 @@ mod tests {
         for (name, input, expected) in cases {
             let t = build_chat_request(input.as_bytes(), "m", true).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(body(&t), *expected, "{name}");
-            serde_json::from_slice::<serde_json::Value>(&t.body).unwrap();
+            crate::json::from_bytes::<serde_json::Value>(&t.body).unwrap();
         }
     }
 

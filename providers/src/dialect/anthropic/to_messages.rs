@@ -778,7 +778,7 @@ fn response_format_instruction(view: &ObjectView<'_>) -> Result<Option<String>, 
         "json_schema" => match rf.json_schema.and_then(|s| s.schema) {
             Some(schema) => Some(format!(
                 "Respond only with a JSON object that conforms to this JSON schema:\n{}",
-                compact_json(schema.get())
+                crate::json::compact(schema.get())
             )),
             None => Some("Respond only with a valid JSON object.".to_string()),
         },
@@ -1025,31 +1025,6 @@ fn key_param(key: &str) -> &'static str {
     }
 }
 
-/// Valid JSON text without insignificant whitespace (key order and number formats kept).
-pub(crate) fn compact_json(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in raw.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Writes a JSON object member by member.
 struct ObjectWriter {
     out: Vec<u8>,
@@ -1093,7 +1068,7 @@ mod tests {
 
     fn body(req: Value) -> Value {
         let t = build(&req).unwrap_or_else(|e| panic!("{e}"));
-        serde_json::from_slice(&t.body).unwrap()
+        crate::json::from_bytes(&t.body).unwrap()
     }
 
     fn err(req: Value) -> ProxyError {
@@ -1476,7 +1451,7 @@ mod tests {
 
         // Escaped URLs and system text with escapes.
         let raw = br#"{"messages":[{"role":"system","content":"a\nb"},{"role":"user","content":[{"type":"image_url","image_url":"https:\/\/x.test\/i.png"},{"type":"image_url","image_url":{"url":"data:image\/jpeg;base64,\/9j\/4A=="}}]}]}"#;
-        let v: Value = serde_json::from_slice(&build_request(raw, "m", &OPTS).unwrap().body).unwrap();
+        let v: Value = crate::json::from_bytes(&build_request(raw, "m", &OPTS).unwrap().body).unwrap();
         assert_eq!(v["system"], "a\nb");
         assert_eq!(v["messages"][0]["content"][0]["source"], json!({"type":"url","url":"https://x.test/i.png"}));
         assert_eq!(
@@ -1488,7 +1463,7 @@ mod tests {
     #[test]
     fn compacts_json_text() {
         assert_eq!(
-            compact_json("{ \"a b\" : [1, 2 ,\n\"x \\\" y\" ],\t\"c\":{} }"),
+            crate::json::compact("{ \"a b\" : [1, 2 ,\n\"x \\\" y\" ],\t\"c\":{} }"),
             r#"{"a b":[1,2,"x \" y"],"c":{}}"#
         );
     }
