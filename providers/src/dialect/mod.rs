@@ -2,6 +2,7 @@
 //! built, where `customSettings` land, and how responses and streams come back.
 
 pub mod anthropic;
+pub mod gemini;
 pub mod openai;
 
 /// The wire protocol a provider speaks upstream.
