@@ -7,6 +7,7 @@
 use crate::api::{self, ApiKind};
 use crate::config::{BasePathHandling, Protocol, ProviderConfig};
 use crate::dialect::anthropic::{from_messages, inbound, messages_stream, to_messages};
+use crate::dialect::gemini;
 use crate::dialect::{openai, Dialect, StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
 use crate::providers::Auth;
@@ -98,6 +99,10 @@ enum Translation {
     ChatToMessages,
     /// An Anthropic Messages client in front of an OpenAI chat upstream.
     MessagesToChat,
+    /// An OpenAI chat client in front of Gemini `generateContent`.
+    ChatToGemini,
+    /// OpenAI embeddings in front of Gemini `batchEmbedContents`.
+    EmbeddingsToGemini,
 }
 
 /// `max_tokens` sent to Anthropic when an OpenAI client gives none (Anthropic requires it).
@@ -157,6 +162,12 @@ impl Exchange {
                     }
                     (ApiKind::Messages, Dialect::OpenAi) => {
                         (ApiKind::ChatCompletions, Translation::MessagesToChat, "/chat/completions".to_string())
+                    }
+                    (ApiKind::ChatCompletions, Dialect::Gemini) => {
+                        (ApiKind::ChatCompletions, Translation::ChatToGemini, String::new())
+                    }
+                    (ApiKind::Embeddings, Dialect::Gemini) => {
+                        (ApiKind::Embeddings, Translation::EmbeddingsToGemini, String::new())
                     }
                     (kind, _) => (kind, Translation::None, found.resource.to_string()),
                 };
@@ -268,6 +279,17 @@ impl Exchange {
                 let t = inbound::build_chat_request(body, &model, p.stream_usage).map_err(err)?;
                 openai::Prepared::translated(t, model, &p)
             }
+            (Some(kind), Translation::ChatToGemini) => {
+                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
+                let t = gemini::request::build_request(body, &p.endpoint.options.gemini).map_err(err)?;
+                openai::Prepared::translated(t, model, &p)
+            }
+            (Some(kind), Translation::EmbeddingsToGemini) => {
+                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
+                let body = gemini::embeddings::build_request(body, &model).map_err(err)?;
+                // Settings are generation parameters: they do not apply to embeddings.
+                openai::Prepared { body: Some(body), model, ..openai::Prepared::default() }
+            }
         };
         self.model = prepared.model;
         self.stream = prepared.stream;
@@ -277,10 +299,13 @@ impl Exchange {
         }
         let mut edits = Vec::with_capacity(2);
         if self.upstream_api.is_some_and(|k| p.endpoint.path.needs_model(k)) {
-            if self.model.is_empty() || self.model.contains(['/', '?', '#']) {
-                return Err(err(
-                    ProxyError::invalid_request("the model is not a valid Azure deployment name").with_param("model")
-                ));
+            let name = self.model.strip_prefix("models/").or_else(|| self.model.strip_prefix("tunedModels/"));
+            if self.model.is_empty() || name.unwrap_or(&self.model).contains(['/', '?', '#', ':', '%']) {
+                return Err(err(ProxyError::invalid_request(format!(
+                    "the model `{}` cannot be used in the provider's URL",
+                    safe_path(&self.model)
+                ))
+                .with_param("model")));
             }
             edits.push(HeaderEdit::set(":path", self.upstream_path()));
         }
@@ -310,6 +335,7 @@ impl Exchange {
             if ok && is_sse {
                 self.stream_translator = Some(match self.translation {
                     Translation::ChatToMessages => Box::new(messages_stream::MessagesToChatStream::new(ctx)),
+                    Translation::ChatToGemini => Box::new(gemini::stream::GeminiToChatStream::new(ctx)),
                     _ => Box::new(inbound::ChatToMessagesStream::new(ctx)),
                 });
                 return ResponsePlan { edits: vec![HeaderEdit::remove("content-length")], mode: ResponseMode::Stream };
@@ -364,6 +390,17 @@ impl Exchange {
                 Err(e) => (e.status, inbound::anthropic_error(&e)),
             },
             (Translation::MessagesToChat, false) => inbound::translate_chat_error(status, body),
+            (Translation::ChatToGemini, true) => match gemini::response::translate_response(body, &ctx) {
+                Ok(b) => (status, b),
+                Err(e) => (e.status, e.to_openai_json()),
+            },
+            (Translation::EmbeddingsToGemini, true) => match gemini::embeddings::translate_response(body, &ctx) {
+                Ok(b) => (status, b),
+                Err(e) => (e.status, e.to_openai_json()),
+            },
+            (Translation::ChatToGemini | Translation::EmbeddingsToGemini, false) => {
+                gemini::response::translate_error(status, body)
+            }
             (Translation::None, _) => (status, body.to_vec()),
         };
         let edits = vec![
@@ -402,7 +439,7 @@ impl Exchange {
     fn upstream_path(&self) -> String {
         let p = &self.provider;
         let path = match self.upstream_api {
-            Some(kind) => p.endpoint.path.build(kind, &self.resource, &self.client_path, &self.model),
+            Some(kind) => p.endpoint.path.build(kind, &self.resource, &self.client_path, &self.model, self.stream),
             None => self.client_path.clone(),
         };
         let mut full = String::with_capacity(path.len() + 32);
@@ -418,7 +455,10 @@ impl Exchange {
         if full.is_empty() {
             full.push('/');
         }
-        let query = merge_query(&p.endpoint.query, &self.client_query);
+        // Gemini streams SSE only when asked for it.
+        let sse = self.translation == Translation::ChatToGemini && self.stream;
+        let configured = if sse { merge_query(&p.endpoint.query, "alt=sse") } else { p.endpoint.query.clone() };
+        let query = merge_query(&configured, &self.client_query);
         if !query.is_empty() {
             full.push('?');
             full.push_str(&query);

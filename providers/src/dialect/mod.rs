@@ -12,6 +12,14 @@ pub enum Dialect {
     OpenAi,
     /// Anthropic Messages.
     Anthropic,
+    /// Google Gemini `generateContent`.
+    Gemini,
+}
+
+/// Dialect settings that come from a provider's own configuration fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DialectOptions {
+    pub gemini: gemini::request::GeminiOptions,
 }
 
 impl Dialect {
@@ -27,6 +35,11 @@ impl Dialect {
             (Dialect::Anthropic, "temperature") => Some("temperature"),
             (Dialect::Anthropic, "top_p") => Some("top_p"),
             (Dialect::Anthropic, "top_k") => Some("top_k"),
+            (Dialect::Gemini, "max_tokens") => Some("maxOutputTokens"),
+            (Dialect::Gemini, "temperature") => Some("temperature"),
+            (Dialect::Gemini, "top_p") => Some("topP"),
+            (Dialect::Gemini, "top_k") => Some("topK"),
+            (Dialect::Gemini, "seed") => Some("seed"),
             _ => None,
         }
     }
@@ -35,6 +48,8 @@ impl Dialect {
     pub fn settings_root(self) -> &'static [&'static str] {
         match self {
             Dialect::OpenAi | Dialect::Anthropic => &[],
+            // The translator writes `generationConfig`; settings join it there.
+            Dialect::Gemini => &["generationConfig"],
         }
     }
 }

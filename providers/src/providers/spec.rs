@@ -3,7 +3,7 @@
 
 use crate::api::ApiKind;
 use crate::config::fields::{ConfigErrors, Fields};
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, DialectOptions};
 
 /// How the API token is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub struct Endpoint {
     pub query: String,
     /// Headers set on every upstream request (`anthropic-version`).
     pub headers: Vec<(&'static str, String)>,
+    /// Settings for the provider's dialect that come from its own fields.
+    pub options: DialectOptions,
 }
 
 /// How the upstream path is built from the API resource (the path after `/v1`).
@@ -63,17 +65,38 @@ pub enum PathRule {
     AzureDeployment(Option<String>),
     /// The client's path, unchanged.
     Keep,
+    /// Gemini: `/{version}/models/{model}:{action}`; the model is in the path, not the body.
+    Gemini(String),
 }
 
 impl PathRule {
     /// Whether the path can only be known after reading the body's model.
     pub fn needs_model(&self, api: ApiKind) -> bool {
-        matches!(self, PathRule::AzureDeployment(None)) && azure_deployment_scoped(api)
+        match self {
+            PathRule::AzureDeployment(None) => azure_deployment_scoped(api),
+            PathRule::Gemini(_) => matches!(api, ApiKind::ChatCompletions | ApiKind::Embeddings),
+            _ => false,
+        }
     }
 
-    /// The upstream path (without query) for an API resource.
-    pub fn build(&self, api: ApiKind, resource: &str, client_path: &str, model: &str) -> String {
+    /// The upstream path (without query) for an API resource. `stream` picks Gemini's
+    /// streaming action.
+    pub fn build(&self, api: ApiKind, resource: &str, client_path: &str, model: &str, stream: bool) -> String {
         match self {
+            PathRule::Gemini(version) => {
+                let action = match (api, stream) {
+                    (ApiKind::Embeddings, _) => "batchEmbedContents",
+                    (_, true) => "streamGenerateContent",
+                    (_, false) => "generateContent",
+                };
+                // `tunedModels/x` keeps its collection; a bare name or `models/x` is a model.
+                let name = if model.starts_with("tunedModels/") {
+                    model.to_string()
+                } else {
+                    format!("models/{}", model.strip_prefix("models/").unwrap_or(model))
+                };
+                format!("/{version}/{name}:{action}")
+            }
             PathRule::Base(base) => format!("{base}{resource}"),
             PathRule::Fixed(path) => path.clone(),
             PathRule::AzureDeployment(dep) if azure_deployment_scoped(api) => {
@@ -114,6 +137,7 @@ impl ProviderSpec {
             path: PathRule::Base(base),
             query: String::new(),
             headers: Vec::new(),
+            options: DialectOptions::default(),
         }
     }
 }
@@ -190,9 +214,25 @@ mod tests {
         assert!(r.needs_model(ApiKind::ChatCompletions));
         assert!(!r.needs_model(ApiKind::Files));
         assert_eq!(
-            r.build(ApiKind::ChatCompletions, "/chat/completions", "", "gpt-4o"),
+            r.build(ApiKind::ChatCompletions, "/chat/completions", "", "gpt-4o", false),
             "/openai/deployments/gpt-4o/chat/completions"
         );
-        assert_eq!(r.build(ApiKind::Files, "/files/f1", "", ""), "/openai/files/f1");
+        assert_eq!(r.build(ApiKind::Files, "/files/f1", "", "", false), "/openai/files/f1");
+    }
+
+    #[test]
+    fn gemini_paths() {
+        let g = PathRule::Gemini("v1beta".into());
+        assert!(g.needs_model(ApiKind::Embeddings) && !g.needs_model(ApiKind::Models));
+        let chat = ApiKind::ChatCompletions;
+        assert_eq!(
+            g.build(chat, "", "", "gemini-2.5-flash", true),
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+        );
+        assert_eq!(g.build(chat, "", "", "models/x", false), "/v1beta/models/x:generateContent");
+        assert_eq!(
+            g.build(ApiKind::Embeddings, "", "", "tunedModels/t", false),
+            "/v1beta/tunedModels/t:batchEmbedContents"
+        );
     }
 }
