@@ -119,6 +119,8 @@ pub struct Exchange {
     translation: Translation,
     random: u64,
     include_usage: bool,
+    /// The embeddings client asked for `encoding_format: base64`.
+    embeddings_base64: bool,
     stream_translator: Option<Box<dyn StreamTranslator>>,
     /// Upstream status of a buffered response.
     buffered_status: u16,
@@ -211,6 +213,7 @@ impl Exchange {
             translation,
             random,
             include_usage: false,
+            embeddings_base64: false,
             stream_translator: None,
             buffered_status: 0,
             resource,
@@ -286,6 +289,7 @@ impl Exchange {
             }
             (Some(kind), Translation::EmbeddingsToGemini) => {
                 let model = openai::mapped_model(kind, body, &p).map_err(err)?;
+                self.embeddings_base64 = gemini::embeddings::wants_base64(body);
                 let body = gemini::embeddings::build_request(body, &model).map_err(err)?;
                 // Settings are generation parameters: they do not apply to embeddings.
                 openai::Prepared { body: Some(body), model, ..openai::Prepared::default() }
@@ -394,10 +398,12 @@ impl Exchange {
                 Ok(b) => (status, b),
                 Err(e) => (e.status, e.to_openai_json()),
             },
-            (Translation::EmbeddingsToGemini, true) => match gemini::embeddings::translate_response(body, &ctx) {
-                Ok(b) => (status, b),
-                Err(e) => (e.status, e.to_openai_json()),
-            },
+            (Translation::EmbeddingsToGemini, true) => {
+                match gemini::embeddings::translate_response_encoded(body, &ctx, self.embeddings_base64) {
+                    Ok(b) => (status, b),
+                    Err(e) => (e.status, e.to_openai_json()),
+                }
+            }
             (Translation::ChatToGemini | Translation::EmbeddingsToGemini, false) => {
                 gemini::response::translate_error(status, body)
             }

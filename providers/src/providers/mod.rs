@@ -12,6 +12,7 @@ mod cloudflare;
 mod deepseek;
 mod doubao;
 mod fireworks;
+mod gemini;
 mod generic;
 mod github;
 mod grok;
@@ -54,6 +55,7 @@ pub static REGISTRY: &[&ProviderSpec] = &[
     &together_ai::SPEC,
     &generic::SPEC,
     &claude::SPEC,
+    &gemini::SPEC,
 ];
 
 pub fn find(name: &str) -> Option<&'static ProviderSpec> {

@@ -1,15 +1,839 @@
 //! Gemini `GenerateContentResponse` and Google errors → OpenAI chat completion and errors.
+//!
+//! Response (<https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse>):
+//! - one choice per candidate, `index` = the candidate's `index` (proto3 JSON omits a zero, so an
+//!   absent index is the candidate's position), in the order Gemini sends them;
+//! - per candidate (`candidate_message`, shared with the stream translator): text parts are
+//!   concatenated into `content` (`null` when there is no text and there are tool calls, else
+//!   `""` at least); `thought: true` parts into `reasoning_content`; each `functionCall` part → a
+//!   tool call `{id, type: "function", function: {name, arguments}}` where `arguments` is the
+//!   compact JSON text of `args` (key order and number spellings kept; `{}` when absent) and `id`
+//!   is Gemini's `functionCall.id`, else `call_<16 hex digits of ctx.random>_<n>` with `n` counting
+//!   the response's function calls from 0. A `thoughtSignature` on a function call part goes on
+//!   that tool call, on any other part on the message, both as
+//!   `"extra_content":{"google":{"thought_signature":…}}` (the convention of Google's own
+//!   OpenAI-compatible endpoint, so clients that support it echo it back). Other parts
+//!   (`inlineData`, `executableCode`, `codeExecutionResult`, …) have no chat-completions
+//!   counterpart and are skipped;
+//! - `finishReason` (`finish_reason`): `STOP` → `stop`; `MAX_TOKENS` → `length`; `SAFETY`,
+//!   `RECITATION`, `LANGUAGE`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, `IMAGE_SAFETY`,
+//!   `IMAGE_PROHIBITED_CONTENT`, `IMAGE_RECITATION` and Vertex's `MODEL_ARMOR` → `content_filter`
+//!   (the candidate's content was withheld or cut by a filter); everything else
+//!   (`FINISH_REASON_UNSPECIFIED`, `OTHER`, `MALFORMED_FUNCTION_CALL`, `UNEXPECTED_TOOL_CALL`,
+//!   `TOO_MANY_TOOL_CALLS`, `NO_IMAGE`, newer values) → `stop`: OpenAI's enum has no "error" value,
+//!   and a malformed call produced no tool call to report. A `stop` becomes `tool_calls` when the
+//!   candidate has function calls; `length` and `content_filter` stay (they say the output was
+//!   cut). No `finishReason` → `null`;
+//! - `usageMetadata` (`openai_usage`): prompt_tokens = promptTokenCount + toolUsePromptTokenCount
+//!   (the tool results the model read are input too, and OpenAI's total is prompt + completion);
+//!   completion_tokens = candidatesTokenCount + thoughtsTokenCount (OpenAI counts reasoning inside
+//!   completion); total_tokens = totalTokenCount, else the sum;
+//!   `prompt_tokens_details.cached_tokens` = cachedContentTokenCount and
+//!   `completion_tokens_details.reasoning_tokens` = thoughtsTokenCount, each only when reported.
+//!   No usageMetadata in, no usage out;
+//! - `id` = `chatcmpl-<responseId>`, else `chatcmpl-<16 hex digits of ctx.random>`; `model` =
+//!   `modelVersion`, else `ctx.model`; `created` = `ctx.created`;
+//! - no candidates: with `promptFeedback.blockReason` (the prompt was blocked) → `Err` 400
+//!   `invalid_request_error`, code `content_filter`, param `messages`, the block reason (and
+//!   Vertex's `blockReasonMessage`) in the message; without → `Err` 502 (bad upstream). A 2xx body
+//!   that is a Google error → that error (`google_error`).
+//!
+//! Errors (<https://ai.google.dev/gemini-api/docs/troubleshooting>,
+//! <https://cloud.google.com/apis/design/errors>): `{"error":{"code","message","status","details"}}`,
+//! sometimes wrapped in a one-element array (the streaming endpoint does that). The HTTP status is
+//! kept; the message is Google's (`details` are not copied: `DebugInfo` may echo the API key); the
+//! type comes from `status`: `INVALID_ARGUMENT` / `FAILED_PRECONDITION` / `OUT_OF_RANGE` /
+//! `ALREADY_EXISTS` → `invalid_request_error`, `UNAUTHENTICATED` → `authentication_error`,
+//! `PERMISSION_DENIED` → `permission_error`, `NOT_FOUND` → `not_found_error`, `RESOURCE_EXHAUSTED`
+//! → `rate_limit_error`, `UNAVAILABLE` / `INTERNAL` / `DEADLINE_EXCEEDED` / `UNKNOWN` / `ABORTED` /
+//! `CANCELLED` / `DATA_LOSS` / `UNIMPLEMENTED` → `api_error`; the code is the status lower-cased
+//! (`invalid_argument`, `resource_exhausted`, …: OpenAI's codes are lower-case identifiers and
+//! Google's canonical code is the most precise thing we have). One exception: an `ErrorInfo`
+//! detail with reason `API_KEY_INVALID` (Google answers a bad key with 400 `INVALID_ARGUMENT`) →
+//! `authentication_error` with OpenAI's code `invalid_api_key`. Without a known status the type
+//! follows the HTTP status; a body that is not a Google error gets a generic message naming the
+//! status.
 
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// A non-streamed `GenerateContentResponse` → an OpenAI `chat.completion`.
-pub fn translate_response(_body: &[u8], _ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-    Err(ProxyError::bad_upstream("not implemented yet"))
+pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
+    let resp: ResponseIn<'_> = crate::json::from_bytes(body)
+        .map_err(|_| ProxyError::bad_upstream("the upstream response is not a valid Gemini response"))?;
+    if let Some(err) = &resp.error {
+        return Err(google_error(err, 502));
+    }
+    let candidates = resp.candidates.unwrap_or_default();
+    if candidates.is_empty() {
+        return Err(match &resp.prompt_feedback {
+            Some(feedback) if non_empty(&feedback.block_reason).is_some() => prompt_blocked(feedback),
+            _ => ProxyError::bad_upstream("the upstream response has no candidates"),
+        });
+    }
+
+    let mut calls = 0u64;
+    let mut choices = Vec::with_capacity(candidates.len());
+    for (position, candidate) in candidates.iter().enumerate() {
+        let parts = candidate.content.as_ref().and_then(|c| c.parts.as_deref()).unwrap_or_default();
+        let m = candidate_message(parts, ctx.random, &mut calls);
+        let has_calls = !m.tool_calls.is_empty();
+        choices.push(ChoiceOut {
+            index: candidate.index.unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX)),
+            message: MessageOut {
+                role: "assistant",
+                content: if m.content.is_empty() && has_calls { None } else { Some(m.content) },
+                reasoning_content: m.reasoning,
+                tool_calls: has_calls.then_some(m.tool_calls),
+                extra_content: m.signature.map(ExtraContent::new),
+            },
+            logprobs: None,
+            finish_reason: candidate.finish_reason.as_deref().map(|r| finish_reason(r, has_calls)),
+        });
+    }
+    let out = CompletionOut {
+        id: completion_id(non_empty(&resp.response_id), ctx.random),
+        object: "chat.completion",
+        created: ctx.created,
+        model: non_empty(&resp.model_version).unwrap_or(&ctx.model),
+        choices,
+        usage: resp.usage_metadata.as_ref().map(openai_usage),
+    };
+    serde_json::to_vec(&out).map_err(|_| ProxyError::bad_upstream("could not build the response"))
 }
 
 /// A Google error body (`{"error":{"code","message","status"}}`, any status) → status and
 /// OpenAI error body.
-pub fn translate_error(status: u16, _body: &[u8]) -> (u16, Vec<u8>) {
-    (status, ProxyError::bad_upstream("not implemented yet").to_openai_json())
+pub fn translate_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
+    let text = std::str::from_utf8(body).unwrap_or_default().trim_start();
+    // The object, or a one-element array of it (what the streaming endpoint answers).
+    let first;
+    let json = if text.starts_with('[') {
+        first = serde_json::from_str::<Vec<&RawValue>>(text).ok().and_then(|v| v.first().copied());
+        first.map_or("", RawValue::get)
+    } else {
+        text
+    };
+    let parsed = serde_json::from_str::<ResponseIn<'_>>(json).ok();
+    let err = match parsed.as_ref().and_then(|r| r.error.as_ref()) {
+        Some(e) => ProxyError { status, ..google_error(e, status) },
+        None => ProxyError::new(status, kind_for_status(status), format!("upstream error (HTTP {status})")),
+    };
+    (status, err.to_openai_json())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared with the stream translator.
+
+/// The OpenAI message pieces of one candidate's parts (see the module documentation).
+#[derive(Debug, Default)]
+pub struct CandidateMessage<'p> {
+    /// The text parts, concatenated (empty when there are none).
+    pub content: String,
+    /// The `thought: true` parts, concatenated; `None` when there are none or all are empty.
+    pub reasoning: Option<String>,
+    /// The function calls, in order (`index` unset: a stream sets it).
+    pub tool_calls: Vec<ToolCallOut<'p>>,
+    /// The last `thoughtSignature` on a part that is not a function call.
+    pub signature: Option<&'p str>,
+}
+
+/// Translates one candidate's parts. `calls` counts function calls across the response (or
+/// stream): it numbers the generated tool call ids and is advanced by each function call.
+pub fn candidate_message<'p>(parts: &'p [PartIn<'_>], random: u64, calls: &mut u64) -> CandidateMessage<'p> {
+    let mut m = CandidateMessage::default();
+    for part in parts {
+        let signature = non_empty(&part.thought_signature);
+        if let Some(call) = &part.function_call {
+            let id = match non_empty(&call.id) {
+                Some(id) => id.to_string(),
+                None => tool_call_id(random, *calls),
+            };
+            *calls = calls.saturating_add(1);
+            let arguments = match call.args {
+                Some(args) if args.get() != "null" => crate::json::compact(args.get()),
+                _ => "{}".to_string(),
+            };
+            m.tool_calls.push(ToolCallOut {
+                index: None,
+                id,
+                kind: "function",
+                function: FunctionOut { name: call.name.as_deref().unwrap_or_default(), arguments },
+                extra_content: signature.map(ExtraContent::new),
+            });
+            continue;
+        }
+        if signature.is_some() {
+            m.signature = signature;
+        }
+        let text = part.text.as_deref().unwrap_or_default();
+        if part.thought == Some(true) {
+            if !text.is_empty() {
+                m.reasoning.get_or_insert_with(String::new).push_str(text);
+            }
+        } else {
+            m.content.push_str(text);
+        }
+    }
+    m
+}
+
+/// The OpenAI `finish_reason` for a Gemini `finishReason` (see the module documentation);
+/// `has_tool_calls`: the candidate produced function calls (in a stream: at any point so far).
+pub fn finish_reason(reason: &str, has_tool_calls: bool) -> &'static str {
+    match reason {
+        "MAX_TOKENS" => "length",
+        "SAFETY"
+        | "RECITATION"
+        | "LANGUAGE"
+        | "BLOCKLIST"
+        | "PROHIBITED_CONTENT"
+        | "SPII"
+        | "IMAGE_SAFETY"
+        | "IMAGE_PROHIBITED_CONTENT"
+        | "IMAGE_RECITATION"
+        | "MODEL_ARMOR" => "content_filter",
+        _ if has_tool_calls => "tool_calls",
+        _ => "stop",
+    }
+}
+
+/// Gemini `usageMetadata` → OpenAI `usage` (see the module documentation).
+pub fn openai_usage(u: &UsageIn) -> UsageOut {
+    let prompt = u.prompt_token_count.unwrap_or(0).saturating_add(u.tool_use_prompt_token_count.unwrap_or(0));
+    let completion = u.candidates_token_count.unwrap_or(0).saturating_add(u.thoughts_token_count.unwrap_or(0));
+    UsageOut {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: u.total_token_count.unwrap_or_else(|| prompt.saturating_add(completion)),
+        prompt_tokens_details: u.cached_content_token_count.map(|cached_tokens| PromptTokensDetails { cached_tokens }),
+        completion_tokens_details: u
+            .thoughts_token_count
+            .map(|reasoning_tokens| CompletionTokensDetails { reasoning_tokens }),
+    }
+}
+
+/// `chatcmpl-<responseId>`, else `chatcmpl-<16 hex digits of random>`.
+pub fn completion_id(response_id: Option<&str>, random: u64) -> String {
+    match response_id {
+        Some(id) => format!("chatcmpl-{id}"),
+        None => format!("chatcmpl-{random:016x}"),
+    }
+}
+
+/// The id of the `n`-th (from 0) function call that came without one.
+pub fn tool_call_id(random: u64, n: u64) -> String {
+    format!("call_{random:016x}_{n}")
+}
+
+/// The error for a prompt Gemini refused (`promptFeedback.blockReason`, no candidates).
+pub fn prompt_blocked(feedback: &PromptFeedbackIn<'_>) -> ProxyError {
+    let reason = non_empty(&feedback.block_reason).unwrap_or("BLOCK_REASON_UNSPECIFIED");
+    let mut message = format!("the prompt was blocked by Gemini (blockReason: {reason})");
+    if let Some(detail) = non_empty(&feedback.block_reason_message) {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    ProxyError::invalid_request(message).with_param("messages").with_code("content_filter")
+}
+
+/// A Google error object → our error: Google's message, the type and code its `status` stands
+/// for, and the status in its `code` (else `fallback_status`).
+pub fn google_error(err: &ErrorIn<'_>, fallback_status: u16) -> ProxyError {
+    let status = err
+        .code
+        .and_then(|c| c.get().parse::<u16>().ok())
+        .filter(|s| (400..=599).contains(s))
+        .unwrap_or(fallback_status);
+    let (kind, code) = match err.status.as_deref().unwrap_or_default() {
+        "INVALID_ARGUMENT" => ("invalid_request_error", Some("invalid_argument")),
+        "FAILED_PRECONDITION" => ("invalid_request_error", Some("failed_precondition")),
+        "OUT_OF_RANGE" => ("invalid_request_error", Some("out_of_range")),
+        "ALREADY_EXISTS" => ("invalid_request_error", Some("already_exists")),
+        "UNAUTHENTICATED" => ("authentication_error", Some("unauthenticated")),
+        "PERMISSION_DENIED" => ("permission_error", Some("permission_denied")),
+        "NOT_FOUND" => ("not_found_error", Some("not_found")),
+        "RESOURCE_EXHAUSTED" => ("rate_limit_error", Some("resource_exhausted")),
+        "UNAVAILABLE" => ("api_error", Some("unavailable")),
+        "INTERNAL" => ("api_error", Some("internal")),
+        "DEADLINE_EXCEEDED" => ("api_error", Some("deadline_exceeded")),
+        "UNKNOWN" => ("api_error", Some("unknown")),
+        "ABORTED" => ("api_error", Some("aborted")),
+        "CANCELLED" => ("api_error", Some("cancelled")),
+        "DATA_LOSS" => ("api_error", Some("data_loss")),
+        "UNIMPLEMENTED" => ("api_error", Some("unimplemented")),
+        _ => (kind_for_status(status), None),
+    };
+    // An `ErrorInfo` detail: `{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID",...}`.
+    let bad_key = err.details.is_some_and(|d| d.get().contains("\"API_KEY_INVALID\""));
+    let (kind, code) = if bad_key { ("authentication_error", Some("invalid_api_key")) } else { (kind, code) };
+    let message = non_empty(&err.message).map_or_else(|| format!("upstream error (HTTP {status})"), str::to_string);
+    ProxyError { status, kind, message, param: None, code }
+}
+
+fn kind_for_status(status: u16) -> &'static str {
+    match status {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        429 => "rate_limit_error",
+        400..=499 => "invalid_request_error",
+        _ => "api_error",
+    }
+}
+
+fn non_empty<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input views: one per Gemini object kind, shared with the stream translator (each SSE event is
+// a whole `GenerateContentResponse`). Unknown fields are ignored.
+
+/// A `GenerateContentResponse`, or a Google error body (`error`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseIn<'a> {
+    #[serde(default, borrow)]
+    pub candidates: Option<Vec<CandidateIn<'a>>>,
+    #[serde(default, borrow)]
+    pub prompt_feedback: Option<PromptFeedbackIn<'a>>,
+    #[serde(default)]
+    pub usage_metadata: Option<UsageIn>,
+    #[serde(default, borrow)]
+    pub model_version: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub response_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub error: Option<ErrorIn<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateIn<'a> {
+    #[serde(default, borrow)]
+    pub content: Option<ContentIn<'a>>,
+    #[serde(default, borrow)]
+    pub finish_reason: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub index: Option<u32>,
+}
+
+#[derive(Deserialize)]
+pub struct ContentIn<'a> {
+    #[serde(default, borrow)]
+    pub parts: Option<Vec<PartIn<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartIn<'a> {
+    #[serde(default, borrow)]
+    pub text: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub thought: Option<bool>,
+    #[serde(default, borrow)]
+    pub thought_signature: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub function_call: Option<FunctionCallIn<'a>>,
+}
+
+#[derive(Deserialize)]
+pub struct FunctionCallIn<'a> {
+    #[serde(default, borrow)]
+    pub id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub args: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptFeedbackIn<'a> {
+    #[serde(default, borrow)]
+    pub block_reason: Option<Cow<'a, str>>,
+    /// Vertex AI only.
+    #[serde(default, borrow)]
+    pub block_reason_message: Option<Cow<'a, str>>,
+}
+
+/// Gemini `usageMetadata` (cumulative in streams: the last one wins).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageIn {
+    #[serde(default)]
+    pub prompt_token_count: Option<u64>,
+    #[serde(default)]
+    pub candidates_token_count: Option<u64>,
+    #[serde(default)]
+    pub thoughts_token_count: Option<u64>,
+    #[serde(default)]
+    pub tool_use_prompt_token_count: Option<u64>,
+    #[serde(default)]
+    pub cached_content_token_count: Option<u64>,
+    #[serde(default)]
+    pub total_token_count: Option<u64>,
+}
+
+/// A Google error object (`google.rpc.Status` as JSON).
+#[derive(Deserialize)]
+pub struct ErrorIn<'a> {
+    /// The HTTP status (a number; read leniently).
+    #[serde(default, borrow)]
+    pub code: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub message: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub status: Option<Cow<'a, str>>,
+    /// Only scanned for an `ErrorInfo` reason (never copied: `DebugInfo` may echo the API key).
+    #[serde(default, borrow)]
+    pub details: Option<&'a RawValue>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output shapes.
+
+#[derive(Serialize)]
+struct CompletionOut<'a> {
+    id: String,
+    object: &'static str,
+    created: u64,
+    model: &'a str,
+    choices: Vec<ChoiceOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<UsageOut>,
+}
+
+#[derive(Serialize)]
+struct ChoiceOut<'a> {
+    index: u32,
+    message: MessageOut<'a>,
+    logprobs: Option<()>,
+    finish_reason: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct MessageOut<'a> {
+    role: &'static str,
+    content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_calls: Option<Vec<ToolCallOut<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extra_content: Option<ExtraContent<'a>>,
+}
+
+/// An OpenAI tool call (with `index` for a stream delta).
+#[derive(Debug, Serialize)]
+pub struct ToolCallOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub function: FunctionOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_content: Option<ExtraContent<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FunctionOut<'a> {
+    pub name: &'a str,
+    pub arguments: String,
+}
+
+/// `{"google":{"thought_signature":…}}`.
+#[derive(Debug, Serialize)]
+pub struct ExtraContent<'a> {
+    pub google: GoogleExtra<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoogleExtra<'a> {
+    pub thought_signature: &'a str,
+}
+
+impl<'a> ExtraContent<'a> {
+    pub fn new(thought_signature: &'a str) -> Self {
+        ExtraContent { google: GoogleExtra { thought_signature } }
+    }
+}
+
+/// OpenAI `usage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UsageOut {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens_details: Option<PromptTokensDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_tokens_details: Option<CompletionTokensDetails>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptTokensDetails {
+    pub cached_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompletionTokensDetails {
+    pub reasoning_tokens: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn ctx() -> TranslateCtx {
+        TranslateCtx { model: "gemini-2.5-flash".into(), created: 1_700_000_000, random: 0xabc, include_usage: false }
+    }
+
+    fn translate(body: &Value) -> Value {
+        let out = translate_response(body.to_string().as_bytes(), &ctx()).unwrap();
+        crate::json::from_bytes(&out).unwrap()
+    }
+
+    #[test]
+    fn translates_responses() {
+        let cases: Vec<(&str, Value, Value)> = vec![
+            (
+                "plain text, two parts, usage with thoughts and cache",
+                json!({"candidates":[{"content":{"parts":[{"text":"Hello! "},{"text":"How can I help?"}],"role":"model"},
+                    "finishReason":"STOP","avgLogprobs":-0.12}],
+                    "usageMetadata":{"promptTokenCount":12,"candidatesTokenCount":8,"totalTokenCount":45,
+                        "cachedContentTokenCount":4,"thoughtsTokenCount":25,
+                        "promptTokensDetails":[{"modality":"TEXT","tokenCount":12}]},
+                    "modelVersion":"gemini-2.5-flash","responseId":"mfbGaPW9Ne2Uz7IPsL2X6Ak"}),
+                json!({"id":"chatcmpl-mfbGaPW9Ne2Uz7IPsL2X6Ak","object":"chat.completion","created":1_700_000_000u64,
+                    "model":"gemini-2.5-flash","choices":[{"index":0,"message":{"role":"assistant",
+                    "content":"Hello! How can I help?"},"logprobs":null,"finish_reason":"stop"}],
+                    "usage":{"prompt_tokens":12,"completion_tokens":33,"total_tokens":45,
+                        "prompt_tokens_details":{"cached_tokens":4},
+                        "completion_tokens_details":{"reasoning_tokens":25}}}),
+            ),
+            (
+                "thought summary, parallel function calls with a signature on the first",
+                json!({"candidates":[{"content":{"role":"model","parts":[
+                        {"text":"**Checking the weather**\nThe user wants two cities.","thought":true},
+                        {"functionCall":{"name":"get_weather","args":{"location":"Paris","unit":"celsius"}},
+                            "thoughtSignature":"CiQBVKhc7pdXhGUd"},
+                        {"functionCall":{"name":"get_weather","args":{"location":"Tokyo"}}}]},
+                    "finishReason":"STOP","index":0}],
+                    "usageMetadata":{"promptTokenCount":70,"candidatesTokenCount":30,"totalTokenCount":150,
+                        "thoughtsTokenCount":50},
+                    "modelVersion":"gemini-2.5-pro","responseId":"r1"}),
+                json!({"id":"chatcmpl-r1","object":"chat.completion","created":1_700_000_000u64,"model":"gemini-2.5-pro",
+                    "choices":[{"index":0,"message":{"role":"assistant","content":null,
+                        "reasoning_content":"**Checking the weather**\nThe user wants two cities.",
+                        "tool_calls":[
+                            {"id":"call_0000000000000abc_0","type":"function","function":{"name":"get_weather",
+                                "arguments":"{\"location\":\"Paris\",\"unit\":\"celsius\"}"},
+                                "extra_content":{"google":{"thought_signature":"CiQBVKhc7pdXhGUd"}}},
+                            {"id":"call_0000000000000abc_1","type":"function","function":{"name":"get_weather",
+                                "arguments":"{\"location\":\"Tokyo\"}"}}]},
+                        "logprobs":null,"finish_reason":"tool_calls"}],
+                    "usage":{"prompt_tokens":70,"completion_tokens":80,"total_tokens":150,
+                        "completion_tokens_details":{"reasoning_tokens":50}}}),
+            ),
+            (
+                "text with a signature (Gemini 3), function call with Gemini's id and no args",
+                json!({"candidates":[{"content":{"role":"model","parts":[
+                        {"text":"Let me look that up.","thoughtSignature":"EtQDCtEDAdHtim"},
+                        {"functionCall":{"id":"fc_7","name":"list_files"}}]},
+                    "finishReason":"STOP"}]}),
+                json!({"id":"chatcmpl-0000000000000abc","object":"chat.completion","created":1_700_000_000u64,
+                    "model":"gemini-2.5-flash","choices":[{"index":0,"message":{"role":"assistant",
+                    "content":"Let me look that up.",
+                    "tool_calls":[{"id":"fc_7","type":"function","function":{"name":"list_files","arguments":"{}"}}],
+                    "extra_content":{"google":{"thought_signature":"EtQDCtEDAdHtim"}}},
+                    "logprobs":null,"finish_reason":"tool_calls"}]}),
+            ),
+            (
+                "two candidates (index 0 omitted), call ids numbered across them; unknown parts skipped",
+                json!({"candidates":[
+                    {"content":{"role":"model","parts":[{"text":"A"},{"executableCode":{"language":"PYTHON","code":"1+1"}}]},
+                        "finishReason":"MAX_TOKENS"},
+                    {"content":{"role":"model","parts":[{"functionCall":{"name":"f","args":{"x":[1,2.50]}}},
+                        {"functionCall":{"name":"g","args":null}}]},"finishReason":"STOP","index":1}],
+                    "usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":7,"toolUsePromptTokenCount":3,
+                        "totalTokenCount":15}}),
+                json!({"id":"chatcmpl-0000000000000abc","object":"chat.completion","created":1_700_000_000u64,
+                    "model":"gemini-2.5-flash","choices":[
+                    {"index":0,"message":{"role":"assistant","content":"A"},"logprobs":null,"finish_reason":"length"},
+                    {"index":1,"message":{"role":"assistant","content":null,"tool_calls":[
+                        {"id":"call_0000000000000abc_0","type":"function","function":{"name":"f","arguments":"{\"x\":[1,2.5]}"}},
+                        {"id":"call_0000000000000abc_1","type":"function","function":{"name":"g","arguments":"{}"}}]},
+                        "logprobs":null,"finish_reason":"tool_calls"}],
+                    "usage":{"prompt_tokens":8,"completion_tokens":7,"total_tokens":15}}),
+            ),
+            (
+                "candidate stopped by safety with no content; no finishReason on an empty candidate",
+                json!({"candidates":[{"finishReason":"SAFETY","index":0,
+                    "safetyRatings":[{"category":"HARM_CATEGORY_DANGEROUS_CONTENT","probability":"HIGH","blocked":true}]},
+                    {"content":{"parts":[]},"index":1}],
+                    "usageMetadata":{"promptTokenCount":9,"totalTokenCount":9}}),
+                json!({"id":"chatcmpl-0000000000000abc","object":"chat.completion","created":1_700_000_000u64,
+                    "model":"gemini-2.5-flash","choices":[
+                    {"index":0,"message":{"role":"assistant","content":""},"logprobs":null,"finish_reason":"content_filter"},
+                    {"index":1,"message":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],
+                    "usage":{"prompt_tokens":9,"completion_tokens":0,"total_tokens":9}}),
+            ),
+            (
+                "empty thought part with only a signature; escapes and multi-byte text survive",
+                json!({"candidates":[{"content":{"parts":[{"text":"Grüße \"zusammen\" 👋\n"},
+                    {"text":"","thought":true,"thoughtSignature":"sig=="}]},"finishReason":"STOP"}]}),
+                json!({"id":"chatcmpl-0000000000000abc","object":"chat.completion","created":1_700_000_000u64,
+                    "model":"gemini-2.5-flash","choices":[{"index":0,"message":{"role":"assistant",
+                    "content":"Grüße \"zusammen\" 👋\n","extra_content":{"google":{"thought_signature":"sig=="}}},
+                    "logprobs":null,"finish_reason":"stop"}]}),
+            ),
+        ];
+        for (name, upstream, want) in cases {
+            assert_eq!(translate(&upstream), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn arguments_keep_key_order_and_number_spellings() {
+        let body = br#"{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{
+            "z" : 1.0,
+            "a" : [1e2, "x y"]
+        }}}]},"finishReason":"STOP"}]}"#;
+        let v: Value = crate::json::from_bytes(&translate_response(body, &ctx()).unwrap()).unwrap();
+        assert_eq!(
+            v["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"],
+            r#"{"z":1.0,"a":[1e2,"x y"]}"#
+        );
+    }
+
+    #[test]
+    fn finish_reasons() {
+        for (reason, calls, want) in [
+            ("STOP", false, "stop"),
+            ("STOP", true, "tool_calls"),
+            ("MAX_TOKENS", false, "length"),
+            ("MAX_TOKENS", true, "length"),
+            ("SAFETY", false, "content_filter"),
+            ("SAFETY", true, "content_filter"),
+            ("RECITATION", false, "content_filter"),
+            ("LANGUAGE", false, "content_filter"),
+            ("BLOCKLIST", false, "content_filter"),
+            ("PROHIBITED_CONTENT", false, "content_filter"),
+            ("SPII", false, "content_filter"),
+            ("IMAGE_SAFETY", false, "content_filter"),
+            ("IMAGE_PROHIBITED_CONTENT", false, "content_filter"),
+            ("IMAGE_RECITATION", false, "content_filter"),
+            ("MODEL_ARMOR", false, "content_filter"),
+            ("MALFORMED_FUNCTION_CALL", false, "stop"),
+            ("UNEXPECTED_TOOL_CALL", false, "stop"),
+            ("TOO_MANY_TOOL_CALLS", true, "tool_calls"),
+            ("OTHER", false, "stop"),
+            ("FINISH_REASON_UNSPECIFIED", false, "stop"),
+            ("SOMETHING_NEW", false, "stop"),
+        ] {
+            assert_eq!(finish_reason(reason, calls), want, "{reason} {calls}");
+        }
+        let v = translate(
+            &json!({"candidates":[{"content":{"parts":[{"text":""}]},"finishReason":"MALFORMED_FUNCTION_CALL",
+            "finishMessage":"Malformed function call: print(default_api.f())"}]}),
+        );
+        assert_eq!(v["choices"][0]["finish_reason"], "stop");
+        assert_eq!(v["choices"][0]["message"]["content"], "");
+    }
+
+    #[test]
+    fn usage_mapping() {
+        let u = UsageIn { prompt_token_count: Some(3), candidates_token_count: Some(4), ..UsageIn::default() };
+        assert_eq!(
+            openai_usage(&u),
+            UsageOut {
+                prompt_tokens: 3,
+                completion_tokens: 4,
+                total_tokens: 7,
+                prompt_tokens_details: None,
+                completion_tokens_details: None
+            }
+        );
+        let u = UsageIn { cached_content_token_count: Some(0), thoughts_token_count: Some(0), ..u };
+        let out = openai_usage(&u);
+        assert_eq!(out.prompt_tokens_details, Some(PromptTokensDetails { cached_tokens: 0 }));
+        assert_eq!(out.completion_tokens_details, Some(CompletionTokensDetails { reasoning_tokens: 0 }));
+        assert_eq!(openai_usage(&UsageIn::default()).total_tokens, 0);
+    }
+
+    #[test]
+    fn blocked_prompts_and_unreadable_responses() {
+        let e = translate_response(
+            br#"{"promptFeedback":{"blockReason":"SAFETY","safetyRatings":[{"category":"HARM_CATEGORY_HARASSMENT","probability":"HIGH"}]},
+                "usageMetadata":{"promptTokenCount":8,"totalTokenCount":8},"modelVersion":"gemini-2.5-flash"}"#,
+            &ctx(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.status, e.kind, e.param, e.code, e.message.as_str()),
+            (
+                400,
+                "invalid_request_error",
+                Some("messages"),
+                Some("content_filter"),
+                "the prompt was blocked by Gemini (blockReason: SAFETY)"
+            )
+        );
+        let e = translate_response(
+            br#"{"candidates":[],"promptFeedback":{"blockReason":"PROHIBITED_CONTENT","blockReasonMessage":"Prohibited use."}}"#,
+            &ctx(),
+        )
+        .unwrap_err();
+        assert_eq!(e.message, "the prompt was blocked by Gemini (blockReason: PROHIBITED_CONTENT): Prohibited use.");
+
+        for body in [
+            &b"not json"[..],
+            b"[]",
+            b"",
+            b"{}",
+            br#"{"candidates":[]}"#,
+            br#"{"promptFeedback":{}}"#,
+            br#"{"candidates":[{"content":{"parts":[{"text":7}]}}]}"#,
+            br#"{"candidates":{"a":1}}"#,
+        ] {
+            let e = translate_response(body, &ctx()).unwrap_err();
+            assert_eq!((e.status, e.kind), (502, "api_error"), "{}", String::from_utf8_lossy(body));
+        }
+        // A Google error with a 2xx status.
+        let e = translate_response(
+            br#"{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}"#,
+            &ctx(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.status, e.kind, e.code, e.message.as_str()),
+            (503, "api_error", Some("unavailable"), "The model is overloaded.")
+        );
+    }
+
+    #[test]
+    fn translates_errors() {
+        let google = |code: u16, status: &str, message: &str| {
+            json!({"error":{"code":code,"message":message,"status":status}}).to_string()
+        };
+        let cases: Vec<(u16, String, Value)> = vec![
+            (
+                400,
+                google(400, "INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified\n"),
+                json!({"message":"* GenerateContentRequest.contents: contents is not specified\n","type":"invalid_request_error","param":null,"code":"invalid_argument"}),
+            ),
+            (
+                400,
+                json!([{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT",
+                    "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com",
+                        "metadata":{"service":"generativelanguage.googleapis.com"}},
+                        {"@type":"type.googleapis.com/google.rpc.DebugInfo","detail":"Invalid API key: AIzaSyXXXX"}]}}]).to_string(),
+                json!({"message":"API key not valid. Please pass a valid API key.","type":"authentication_error","param":null,"code":"invalid_api_key"}),
+            ),
+            (
+                400,
+                google(400, "FAILED_PRECONDITION", "User location is not supported for the API use."),
+                json!({"message":"User location is not supported for the API use.","type":"invalid_request_error","param":null,"code":"failed_precondition"}),
+            ),
+            (
+                401,
+                google(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+                json!({"message":"Request had invalid authentication credentials.","type":"authentication_error","param":null,"code":"unauthenticated"}),
+            ),
+            (
+                403,
+                google(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers."),
+                json!({"message":"Method doesn't allow unregistered callers.","type":"permission_error","param":null,"code":"permission_denied"}),
+            ),
+            (
+                404,
+                google(404, "NOT_FOUND", "models/gemini-9 is not found for API version v1beta."),
+                json!({"message":"models/gemini-9 is not found for API version v1beta.","type":"not_found_error","param":null,"code":"not_found"}),
+            ),
+            (
+                429,
+                json!({"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED",
+                    "details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"m"}]},
+                        {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"27s"}]}}).to_string(),
+                json!({"message":"You exceeded your current quota.","type":"rate_limit_error","param":null,"code":"resource_exhausted"}),
+            ),
+            (
+                500,
+                google(500, "INTERNAL", "An internal error has occurred."),
+                json!({"message":"An internal error has occurred.","type":"api_error","param":null,"code":"internal"}),
+            ),
+            (
+                503,
+                google(503, "UNAVAILABLE", "The model is overloaded. Please try again later."),
+                json!({"message":"The model is overloaded. Please try again later.","type":"api_error","param":null,"code":"unavailable"}),
+            ),
+            (
+                504,
+                google(504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete."),
+                json!({"message":"Deadline expired before operation could complete.","type":"api_error","param":null,"code":"deadline_exceeded"}),
+            ),
+            (
+                502,
+                "<html><title>502 Bad Gateway</title></html>".into(),
+                json!({"message":"upstream error (HTTP 502)","type":"api_error","param":null,"code":null}),
+            ),
+            (
+                404,
+                String::new(),
+                json!({"message":"upstream error (HTTP 404)","type":"not_found_error","param":null,"code":null}),
+            ),
+            (
+                418,
+                json!({"error":{"code":418,"message":"short and stout","status":"TEAPOT"}}).to_string(),
+                json!({"message":"short and stout","type":"invalid_request_error","param":null,"code":null}),
+            ),
+            (
+                429,
+                json!({"error":{"code":"x","status":"RESOURCE_EXHAUSTED"}}).to_string(),
+                json!({"message":"upstream error (HTTP 429)","type":"rate_limit_error","param":null,"code":"resource_exhausted"}),
+            ),
+            (
+                400,
+                json!({"error":{"message":"OpenAI-shaped","type":"invalid_request_error"}}).to_string(),
+                json!({"message":"OpenAI-shaped","type":"invalid_request_error","param":null,"code":null}),
+            ),
+        ];
+        for (status, body, want) in cases {
+            let (s, out) = translate_error(status, body.as_bytes());
+            let v: Value = crate::json::from_bytes(&out).unwrap();
+            assert_eq!((s, &v["error"]), (status, &want), "{status} {body}");
+            assert!(!String::from_utf8_lossy(&out).contains("AIza"), "details are not copied");
+        }
+        // The HTTP status wins over the body's code.
+        let (s, _) = translate_error(500, google(503, "UNAVAILABLE", "x").as_bytes());
+        assert_eq!(s, 500);
+    }
+
+    #[test]
+    fn candidate_message_counts_calls_across_calls() {
+        let parts: Vec<PartIn<'_>> = serde_json::from_str(
+            r#"[{"functionCall":{"name":"a"}},{"text":"t"},{"functionCall":{"id":"","name":"b","args":{}}}]"#,
+        )
+        .unwrap();
+        let mut calls = 5;
+        let m = candidate_message(&parts, 1, &mut calls);
+        assert_eq!(calls, 7);
+        let ids: Vec<&str> = m.tool_calls.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["call_0000000000000001_5", "call_0000000000000001_6"]);
+        assert_eq!((m.content.as_str(), m.reasoning, m.signature), ("t", None, None));
+        // A stream sets the index on its deltas.
+        let mut call = m.tool_calls.into_iter().next().unwrap();
+        call.index = Some(0);
+        assert_eq!(
+            serde_json::to_string(&call).unwrap(),
+            r#"{"index":0,"id":"call_0000000000000001_5","type":"function","function":{"name":"a","arguments":"{}"}}"#
+        );
+    }
 }
