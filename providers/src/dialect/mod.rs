@@ -2,6 +2,7 @@
 //! built, where `customSettings` land, and how responses and streams come back.
 
 pub mod anthropic;
+pub mod dashscope;
 pub mod gemini;
 pub mod openai;
 
@@ -14,12 +15,15 @@ pub enum Dialect {
     Anthropic,
     /// Google Gemini `generateContent`.
     Gemini,
+    /// Alibaba DashScope native API (Qwen).
+    DashScope,
 }
 
 /// Dialect settings that come from a provider's own configuration fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DialectOptions {
     pub gemini: gemini::request::GeminiOptions,
+    pub qwen: dashscope::request::QwenOptions,
 }
 
 impl Dialect {
@@ -40,6 +44,11 @@ impl Dialect {
             (Dialect::Gemini, "top_p") => Some("topP"),
             (Dialect::Gemini, "top_k") => Some("topK"),
             (Dialect::Gemini, "seed") => Some("seed"),
+            (Dialect::DashScope, "max_tokens") => Some("max_tokens"),
+            (Dialect::DashScope, "temperature") => Some("temperature"),
+            (Dialect::DashScope, "top_p") => Some("top_p"),
+            (Dialect::DashScope, "top_k") => Some("top_k"),
+            (Dialect::DashScope, "seed") => Some("seed"),
             _ => None,
         }
     }
@@ -50,6 +59,8 @@ impl Dialect {
             Dialect::OpenAi | Dialect::Anthropic => &[],
             // The translator writes `generationConfig`; settings join it there.
             Dialect::Gemini => &["generationConfig"],
+            // DashScope native bodies carry their generation parameters under `parameters`.
+            Dialect::DashScope => &["parameters"],
         }
     }
 }
