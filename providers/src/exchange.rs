@@ -7,10 +7,10 @@
 use crate::api::{self, ApiKind};
 use crate::config::{BasePathHandling, Protocol, ProviderConfig};
 use crate::dialect::anthropic::{from_messages, inbound, messages_stream, to_messages};
-use crate::dialect::gemini;
+use crate::dialect::{dashscope, gemini};
 use crate::dialect::{openai, Dialect, StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
-use crate::providers::Auth;
+use crate::providers::{Auth, PathCtx};
 use std::sync::Arc;
 
 /// The request line and the few headers the core needs.
@@ -103,6 +103,12 @@ enum Translation {
     ChatToGemini,
     /// OpenAI embeddings in front of Gemini `batchEmbedContents`.
     EmbeddingsToGemini,
+    /// An OpenAI chat client in front of DashScope native generation.
+    ChatToDashScope,
+    /// OpenAI embeddings in front of DashScope text-embedding.
+    EmbeddingsToDashScope,
+    /// The common rerank API in front of DashScope text-rerank.
+    RerankToDashScope,
 }
 
 /// `max_tokens` sent to Anthropic when an OpenAI client gives none (Anthropic requires it).
@@ -121,6 +127,8 @@ pub struct Exchange {
     include_usage: bool,
     /// The embeddings client asked for `encoding_format: base64`.
     embeddings_base64: bool,
+    /// DashScope: the request goes to the multimodal-generation endpoint.
+    multimodal: bool,
     stream_translator: Option<Box<dyn StreamTranslator>>,
     /// Upstream status of a buffered response.
     buffered_status: u16,
@@ -158,7 +166,7 @@ impl Exchange {
                 let Some(found) = api::detect(head.path) else {
                     return Err(ProxyError::not_found(format!("no AI API at path {}", safe_path(raw_path))).into());
                 };
-                let (upstream, translation, resource) = match (found.kind, p.spec.dialect) {
+                let (upstream, translation, resource) = match (found.kind, p.dialect) {
                     (ApiKind::ChatCompletions, Dialect::Anthropic) => {
                         (ApiKind::Messages, Translation::ChatToMessages, "/messages".to_string())
                     }
@@ -171,9 +179,18 @@ impl Exchange {
                     (ApiKind::Embeddings, Dialect::Gemini) => {
                         (ApiKind::Embeddings, Translation::EmbeddingsToGemini, String::new())
                     }
+                    (ApiKind::ChatCompletions, Dialect::DashScope) => {
+                        (ApiKind::ChatCompletions, Translation::ChatToDashScope, String::new())
+                    }
+                    (ApiKind::Embeddings, Dialect::DashScope) => {
+                        (ApiKind::Embeddings, Translation::EmbeddingsToDashScope, String::new())
+                    }
+                    (ApiKind::Rerank, Dialect::DashScope) => {
+                        (ApiKind::Rerank, Translation::RerankToDashScope, String::new())
+                    }
                     (kind, _) => (kind, Translation::None, found.resource.to_string()),
                 };
-                if !p.spec.apis.contains(&upstream) {
+                if !p.apis.contains(&upstream) {
                     let e = ProxyError::not_found(format!(
                         "provider `{}` does not serve the {} API",
                         p.spec.name,
@@ -214,6 +231,7 @@ impl Exchange {
             random,
             include_usage: false,
             embeddings_base64: false,
+            multimodal: false,
             stream_translator: None,
             buffered_status: 0,
             resource,
@@ -287,6 +305,24 @@ impl Exchange {
                 let t = gemini::request::build_request(body, &p.endpoint.options.gemini).map_err(err)?;
                 openai::Prepared::translated(t, model, &p)
             }
+            (Some(kind), Translation::ChatToDashScope) => {
+                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
+                let r = dashscope::request::build_request(body, &model, &p.endpoint.options.qwen).map_err(err)?;
+                self.multimodal = r.multimodal;
+                let t = to_messages::Translated { body: r.body, stream: r.stream, include_usage: r.include_usage };
+                openai::Prepared::translated(t, model, &p)
+            }
+            (Some(kind), Translation::EmbeddingsToDashScope) => {
+                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
+                self.embeddings_base64 = dashscope::embeddings::wants_base64(body);
+                let body = dashscope::embeddings::build_request(body, &model).map_err(err)?;
+                openai::Prepared { body: Some(body), model, ..openai::Prepared::default() }
+            }
+            (Some(kind), Translation::RerankToDashScope) => {
+                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
+                let body = dashscope::rerank::build_request(body, &model).map_err(err)?;
+                openai::Prepared { body: Some(body), model, ..openai::Prepared::default() }
+            }
             (Some(kind), Translation::EmbeddingsToGemini) => {
                 let model = openai::mapped_model(kind, body, &p).map_err(err)?;
                 self.embeddings_base64 = gemini::embeddings::wants_base64(body);
@@ -298,10 +334,14 @@ impl Exchange {
         self.model = prepared.model;
         self.stream = prepared.stream;
         self.include_usage = prepared.include_usage;
+        let mut edits = Vec::with_capacity(3);
+        if self.translation == Translation::ChatToDashScope && self.stream {
+            // DashScope streams SSE only when this header asks for it.
+            edits.push(HeaderEdit::set("x-dashscope-sse", "enable"));
+        }
         if prepared.usage_injected && p.hide_injected_usage {
             self.usage_filter = Some(openai::UsageChunkFilter::default());
         }
-        let mut edits = Vec::with_capacity(2);
         if self.upstream_api.is_some_and(|k| p.endpoint.path.needs_model(k)) {
             let name = self.model.strip_prefix("models/").or_else(|| self.model.strip_prefix("tunedModels/"));
             if self.model.is_empty() || name.unwrap_or(&self.model).contains(['/', '?', '#', ':', '%']) {
@@ -340,6 +380,7 @@ impl Exchange {
                 self.stream_translator = Some(match self.translation {
                     Translation::ChatToMessages => Box::new(messages_stream::MessagesToChatStream::new(ctx)),
                     Translation::ChatToGemini => Box::new(gemini::stream::GeminiToChatStream::new(ctx)),
+                    Translation::ChatToDashScope => Box::new(dashscope::stream::DashScopeToChatStream::new(ctx)),
                     _ => Box::new(inbound::ChatToMessagesStream::new(ctx)),
                 });
                 return ResponsePlan { edits: vec![HeaderEdit::remove("content-length")], mode: ResponseMode::Stream };
@@ -407,6 +448,24 @@ impl Exchange {
             (Translation::ChatToGemini | Translation::EmbeddingsToGemini, false) => {
                 gemini::response::translate_error(status, body)
             }
+            (Translation::ChatToDashScope, true) => match dashscope::response::translate_response(body, &ctx) {
+                Ok(b) => (status, b),
+                Err(e) => (e.status, e.to_openai_json()),
+            },
+            (Translation::EmbeddingsToDashScope, true) => {
+                match dashscope::embeddings::translate_response_encoded(body, &ctx, self.embeddings_base64) {
+                    Ok(b) => (status, b),
+                    Err(e) => (e.status, e.to_openai_json()),
+                }
+            }
+            (Translation::RerankToDashScope, true) => match dashscope::rerank::translate_response(body, &ctx) {
+                Ok(b) => (status, b),
+                Err(e) => (e.status, e.to_openai_json()),
+            },
+            (
+                Translation::ChatToDashScope | Translation::EmbeddingsToDashScope | Translation::RerankToDashScope,
+                false,
+            ) => dashscope::response::translate_error(status, body),
             (Translation::None, _) => (status, body.to_vec()),
         };
         let edits = vec![
@@ -445,7 +504,12 @@ impl Exchange {
     fn upstream_path(&self) -> String {
         let p = &self.provider;
         let path = match self.upstream_api {
-            Some(kind) => p.endpoint.path.build(kind, &self.resource, &self.client_path, &self.model, self.stream),
+            Some(kind) => p.endpoint.path.build(
+                kind,
+                &self.resource,
+                &self.client_path,
+                PathCtx { model: &self.model, stream: self.stream, multimodal: self.multimodal },
+            ),
             None => self.client_path.clone(),
         };
         let mut full = String::with_capacity(path.len() + 32);

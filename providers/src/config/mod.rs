@@ -9,6 +9,8 @@ pub mod model_map;
 pub mod rules;
 pub mod settings;
 
+use crate::api::ApiKind;
+use crate::dialect::Dialect;
 use crate::providers::{self, Endpoint, ProviderSpec};
 use fields::{type_name, ConfigErrors, Fields};
 use model_map::ModelMap;
@@ -43,6 +45,11 @@ pub enum BasePathHandling {
 pub struct ProviderConfig {
     pub id: String,
     pub spec: &'static ProviderSpec,
+    /// The dialect spoken upstream (the type's, unless a mode such as Qwen's compatible
+    /// mode changes it).
+    pub dialect: Dialect,
+    /// The APIs served (the type's, unless its mode changes them).
+    pub apis: &'static [ApiKind],
     pub tokens: Vec<String>,
     pub model_map: ModelMap,
     pub settings: Vec<Setting>,
@@ -169,10 +176,6 @@ pub fn compile_provider(
             Protocol::OpenAi
         }
     };
-    let settings = match f.array("customSettings", errs) {
-        Some(items) => settings::parse(&f.child("customSettings"), items, spec.dialect, errs, warnings),
-        None => Vec::new(),
-    };
     let stream_usage = spec.stream_usage && f.bool("disableStreamUsageStats", errs) != Some(true);
     let hide_injected_usage = f.bool("hideInjectedStreamUsage", errs) == Some(true);
 
@@ -180,6 +183,13 @@ pub fn compile_provider(
     if let Some(configure) = spec.configure {
         configure(&mut f, errs, &mut endpoint);
     }
+    let dialect = endpoint.dialect.unwrap_or(spec.dialect);
+    let apis = endpoint.apis.unwrap_or(spec.apis);
+    // Settings are written in the dialect spoken upstream, so they are read after the mode.
+    let settings = match f.array("customSettings", errs) {
+        Some(items) => settings::parse(&f.child("customSettings"), items, dialect, errs, warnings),
+        None => Vec::new(),
+    };
     if let Some(domain) = providers::host_field(&mut f, errs, "providerDomain") {
         endpoint.host = Some(domain);
     }
@@ -199,6 +209,8 @@ pub fn compile_provider(
     (errs.0.len() == before).then_some(ProviderConfig {
         id,
         spec,
+        dialect,
+        apis,
         tokens,
         model_map,
         settings,

@@ -1,7 +1,8 @@
 //! Any OpenAI-compatible server: `genericHost` (optional) replaces the host, the client's path
 //! is kept, and a Bearer token is added when `apiTokens` are configured.
 
-use super::spec::{Auth, Endpoint, PathRule, ProviderSpec, OPENAI_APIS};
+use super::spec::{Auth, Endpoint, PathRule, ProviderSpec};
+use crate::api::ApiKind::*;
 use crate::config::fields::{ConfigErrors, Fields};
 use crate::dialect::Dialect;
 
@@ -10,7 +11,25 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     base_url: "",
     auth: Auth::Bearer,
     dialect: Dialect::OpenAi,
-    apis: OPENAI_APIS,
+    // Every OpenAI API, and rerank (vLLM, Jina, TEI and other compatible servers).
+    apis: &[
+        ChatCompletions,
+        Completions,
+        Embeddings,
+        Models,
+        ImageGenerations,
+        ImageEdits,
+        ImageVariations,
+        AudioSpeech,
+        AudioTranscriptions,
+        AudioTranslations,
+        Moderations,
+        Responses,
+        Files,
+        Batches,
+        FineTuning,
+        Rerank,
+    ],
     // Unknown servers may reject `stream_options` (old vLLM did); clients can still send it.
     stream_usage: false,
     token_required: false,

@@ -22,12 +22,13 @@ mod moonshot;
 mod ollama;
 mod openai;
 mod openrouter;
+mod qwen;
 mod stepfun;
 mod together_ai;
 mod yi;
 mod zhipuai;
 
-pub use spec::{Auth, Endpoint, PathRule, ProviderSpec};
+pub use spec::{Auth, Endpoint, PathCtx, PathRule, ProviderSpec};
 
 use crate::config::fields::{ConfigErrors, Fields};
 
@@ -56,6 +57,7 @@ pub static REGISTRY: &[&ProviderSpec] = &[
     &generic::SPEC,
     &claude::SPEC,
     &gemini::SPEC,
+    &qwen::SPEC,
 ];
 
 pub fn find(name: &str) -> Option<&'static ProviderSpec> {

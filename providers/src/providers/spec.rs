@@ -3,7 +3,7 @@
 
 use crate::api::ApiKind;
 use crate::config::fields::{ConfigErrors, Fields};
-use crate::dialect::{Dialect, DialectOptions};
+use crate::dialect::{dashscope, Dialect, DialectOptions};
 
 /// How the API token is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,10 @@ pub struct Endpoint {
     pub headers: Vec<(&'static str, String)>,
     /// Settings for the provider's dialect that come from its own fields.
     pub options: DialectOptions,
+    /// A mode that speaks another dialect than the type's default (Qwen's compatible mode).
+    pub dialect: Option<Dialect>,
+    /// The APIs served in that mode, when they differ from the type's list.
+    pub apis: Option<&'static [ApiKind]>,
 }
 
 /// How the upstream path is built from the API resource (the path after `/v1`).
@@ -67,6 +71,17 @@ pub enum PathRule {
     Keep,
     /// Gemini: `/{version}/models/{model}:{action}`; the model is in the path, not the body.
     Gemini(String),
+    /// DashScope native: one path per API; chat picks text or multimodal generation from the body.
+    DashScope,
+}
+
+/// What a path may depend on beyond the API: the body's model and shape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PathCtx<'a> {
+    pub model: &'a str,
+    pub stream: bool,
+    /// DashScope: the request needs the multimodal-generation endpoint.
+    pub multimodal: bool,
 }
 
 impl PathRule {
@@ -75,14 +90,22 @@ impl PathRule {
         match self {
             PathRule::AzureDeployment(None) => azure_deployment_scoped(api),
             PathRule::Gemini(_) => matches!(api, ApiKind::ChatCompletions | ApiKind::Embeddings),
+            PathRule::DashScope => api == ApiKind::ChatCompletions,
             _ => false,
         }
     }
 
     /// The upstream path (without query) for an API resource. `stream` picks Gemini's
     /// streaming action.
-    pub fn build(&self, api: ApiKind, resource: &str, client_path: &str, model: &str, stream: bool) -> String {
+    pub fn build(&self, api: ApiKind, resource: &str, client_path: &str, ctx: PathCtx<'_>) -> String {
+        let PathCtx { model, stream, multimodal } = ctx;
         match self {
+            PathRule::DashScope => match api {
+                ApiKind::ChatCompletions if multimodal => dashscope::MULTIMODAL_GENERATION_PATH.into(),
+                ApiKind::Embeddings => dashscope::EMBEDDING_PATH.into(),
+                ApiKind::Rerank => dashscope::RERANK_PATH.into(),
+                _ => dashscope::TEXT_GENERATION_PATH.into(),
+            },
             PathRule::Gemini(version) => {
                 let action = match (api, stream) {
                     (ApiKind::Embeddings, _) => "batchEmbedContents",
@@ -138,6 +161,8 @@ impl ProviderSpec {
             query: String::new(),
             headers: Vec::new(),
             options: DialectOptions::default(),
+            dialect: None,
+            apis: None,
         }
     }
 }
@@ -214,10 +239,15 @@ mod tests {
         assert!(r.needs_model(ApiKind::ChatCompletions));
         assert!(!r.needs_model(ApiKind::Files));
         assert_eq!(
-            r.build(ApiKind::ChatCompletions, "/chat/completions", "", "gpt-4o", false),
+            r.build(
+                ApiKind::ChatCompletions,
+                "/chat/completions",
+                "",
+                PathCtx { model: "gpt-4o", ..Default::default() }
+            ),
             "/openai/deployments/gpt-4o/chat/completions"
         );
-        assert_eq!(r.build(ApiKind::Files, "/files/f1", "", "", false), "/openai/files/f1");
+        assert_eq!(r.build(ApiKind::Files, "/files/f1", "", PathCtx::default()), "/openai/files/f1");
     }
 
     #[test]
@@ -226,12 +256,15 @@ mod tests {
         assert!(g.needs_model(ApiKind::Embeddings) && !g.needs_model(ApiKind::Models));
         let chat = ApiKind::ChatCompletions;
         assert_eq!(
-            g.build(chat, "", "", "gemini-2.5-flash", true),
+            g.build(chat, "", "", PathCtx { model: "gemini-2.5-flash", stream: true, ..Default::default() }),
             "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
         );
-        assert_eq!(g.build(chat, "", "", "models/x", false), "/v1beta/models/x:generateContent");
         assert_eq!(
-            g.build(ApiKind::Embeddings, "", "", "tunedModels/t", false),
+            g.build(chat, "", "", PathCtx { model: "models/x", ..Default::default() }),
+            "/v1beta/models/x:generateContent"
+        );
+        assert_eq!(
+            g.build(ApiKind::Embeddings, "", "", PathCtx { model: "tunedModels/t", ..Default::default() }),
             "/v1beta/tunedModels/t:batchEmbedContents"
         );
     }

@@ -1,6 +1,74 @@
-//! OpenAI chat completions request → DashScope native generation request.
+//! OpenAI chat completions request → DashScope native generation request
+//! (Model Studio "Qwen API reference", DashScope protocol:
+//! <https://www.alibabacloud.com/help/en/model-studio/qwen-api-reference>).
+//!
+//! The body is `{"model", "input": {"messages"}, "parameters"}`. The translation reads borrowed
+//! views of the client body (`ObjectView`, no per-shape Deserialize types) and writes the
+//! DashScope body by hand: numbers, tools, tool calls, schemas and pass-through members are
+//! copied as the client wrote them; strings we move are re-escaped by serde_json.
+//!
+//! Decisions where the OpenAI and DashScope APIs differ or the issue is silent:
+//! - **Endpoint** (`NativeRequest::multimodal`): the multimodal-generation endpoint is used when
+//!   the model name (case-insensitive) contains `-vl` (qwen-vl-max, qwen3-vl-plus,
+//!   qwen2.5-vl-72b-instruct, qwen-vl-ocr), `qvq` (qvq-max), `omni` (qwen-omni-turbo,
+//!   qwen3-omni-flash) or `-audio` (qwen-audio-turbo, qwen2-audio-instruct), or starts with
+//!   `qwen3.5` / `qwen3.6` and later `qwen3.N` (Model Studio's "Deep thinking" page: "The
+//!   DashScope API for the Qwen3.5 series uses a multimodal interface", the text endpoint
+//!   answers "url error"), or when any message has a non-text part. Multimodal bodies carry every
+//!   `content` as a list of `{"text"}` / `{"image"}` / `{"audio"}` / `{"video"}` items (a string
+//!   becomes `[{"text": s}]`, an empty or absent content `[]`, as DashScope's own SDK sends it).
+//! - **Messages**: roles `system` / `user` / `assistant` / `tool` as-is, `developer` → `system`;
+//!   other roles are a 400. For text models a string content stays a string and an array of text
+//!   parts is joined with `"\n"` (vLLM's convention for OpenAI text parts) — except when a part
+//!   carries `cache_control` (Model Studio explicit context cache): the array is then sent as the
+//!   client wrote it. An absent/null content is `""`. Parts: `text` / `refusal` → `{"text"}`;
+//!   `image_url` (an http(s), `oss://` or base64 `data:` URL: DashScope accepts all three for
+//!   images) → `{"image": url}` (`detail` has no per-image counterpart; DashScope's
+//!   `vl_high_resolution_images` parameter passes through when the client sends it);
+//!   `input_audio` → `{"audio": "data:audio/<format>;base64,<data>"}` (a `data` that already is a
+//!   URL is kept); `video_url` (DashScope's OpenAI-compatible extension) → `{"video": url}` and
+//!   `video` (a list of frame URLs) → `{"video": [...]}`; a part object without `type` is a
+//!   DashScope-native item and passes through as-is; `file` and other types are a 400 (OpenAI
+//!   file ids cannot be resolved; qwen-long documents go through `qwenFileIds`). Assistant
+//!   `tool_calls` are copied verbatim; every other message member (`tool_call_id`, `name`,
+//!   `reasoning_content`, DashScope's `partial`, ...) is copied as-is, except OpenAI-only
+//!   `refusal`, `audio`, `annotations` and `function_call`, and `null` members.
+//! - **qwenFileIds** (`QwenOptions::file_ids`): a system message `fileid://id1,fileid://id2` is
+//!   inserted right after the client's leading system/developer messages (qwen-long document
+//!   chat, as in Model Studio's "Qwen-Long" guide).
+//! - **parameters**: `result_format: "message"` always, `incremental_output: true` for streams
+//!   (`stream` itself is not a body field: the exchange sets `X-DashScope-SSE: enable`), then only
+//!   what the client sent, copied as written: `temperature`, `top_p`, `top_k`, `seed`, `n`,
+//!   `presence_penalty`, `stop` (string or list), `response_format` (`text` / `json_object` /
+//!   `json_schema`: Model Studio's "Structured output" page documents `json_schema` for recent
+//!   qwen-plus / qwen3-max models; `json_object` needs the word "JSON" in the prompt — DashScope's
+//!   own error says so), `tools`, `tool_choice` (DashScope accepts the OpenAI forms),
+//!   `parallel_tool_calls`, `logprobs`, `top_logprobs`, `logit_bias`; `max_completion_tokens`
+//!   (else `max_tokens`) → `max_tokens`. Legacy `functions` / `function_call` become `tools` /
+//!   `tool_choice` when those are absent. `frequency_penalty` is dropped: DashScope has only
+//!   `presence_penalty` and `repetition_penalty` (a different scale, so no conversion).
+//! - **Thinking**: `reasoning_effort` `none` / `minimal` → `enable_thinking: false`; `low` /
+//!   `medium` / `high` / `xhigh` → `enable_thinking: true` with `thinking_budget` 1024 / 8192 /
+//!   16384 / 16384 (well under the maximum chain-of-thought length of every Qwen3 hybrid model);
+//!   other values are a 400. Model Studio notes that Qwen3 open-source models think only in
+//!   streaming calls: a non-streamed request with thinking gets DashScope's own error.
+//! - **Search**: `qwenEnableSearch` → `enable_search: true`.
+//! - **Other fields**: members outside the OpenAI chat API go into `parameters` unchanged
+//!   (`enable_thinking`, `thinking_budget`, `repetition_penalty`, `vl_high_resolution_images`,
+//!   `search_options`, ... sent through OpenAI SDKs' `extra_body`), and so do the members of a
+//!   DashScope-native `parameters` object; a value the client sent natively wins over one we
+//!   derived (so `enable_thinking` / `thinking_budget` / `enable_search` sent explicitly override
+//!   `reasoning_effort` and `qwenEnableSearch`), except `result_format` and
+//!   `incremental_output`, which the response and stream translators depend on. A client `input`
+//!   is ignored (`messages` is the conversation). OpenAI fields DashScope has no use for are
+//!   dropped: `user`, `safety_identifier`, `stream_options` (mapped to the usage chunk), `store`,
+//!   `metadata`, `service_tier`, `modalities`, `audio`, `prediction`, `web_search_options`,
+//!   `verbosity`, `prompt_cache_key`, `prompt_cache_retention`, `frequency_penalty`.
 
 use crate::error::ProxyError;
+use crate::json::{ObjectView, ViewError};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// Configuration that shapes the translated request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,7 +90,925 @@ pub struct NativeRequest {
     pub multimodal: bool,
 }
 
+/// `reasoning_effort` → `thinking_budget` (with `enable_thinking: true`).
+const EFFORT_BUDGETS: &[(&str, u32)] = &[("low", 1024), ("medium", 8192), ("high", 16384), ("xhigh", 16384)];
+
+/// OpenAI members copied into `parameters` as the client wrote them, after a type check.
+const COPIED: &[(&str, Kind)] = &[
+    ("temperature", Kind::Number),
+    ("top_p", Kind::Number),
+    ("top_k", Kind::Integer),
+    ("seed", Kind::Integer),
+    ("n", Kind::Integer),
+    ("presence_penalty", Kind::Number),
+    ("stop", Kind::Stop),
+    ("response_format", Kind::Object),
+    ("tools", Kind::Array),
+    ("tool_choice", Kind::Choice),
+    ("parallel_tool_calls", Kind::Bool),
+    ("logprobs", Kind::Bool),
+    ("top_logprobs", Kind::Integer),
+    ("logit_bias", Kind::Object),
+];
+
+/// Members handled here (translated, merged or deliberately dropped): never passed through.
+const HANDLED: &[&str] = &[
+    "model",
+    "messages",
+    "input",
+    "parameters",
+    "stream",
+    "stream_options",
+    "max_tokens",
+    "max_completion_tokens",
+    "reasoning_effort",
+    "functions",
+    "function_call",
+    "frequency_penalty",
+    "user",
+    "safety_identifier",
+    "store",
+    "metadata",
+    "service_tier",
+    "modalities",
+    "audio",
+    "prediction",
+    "web_search_options",
+    "verbosity",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+];
+
+/// Parameters only we set (the translators downstream depend on them).
+const OURS_ONLY: &[&str] = &["result_format", "incremental_output"];
+
+/// Message members never copied (OpenAI-only, or written by the translation).
+const MESSAGE_HANDLED: &[&str] = &["role", "content", "tool_calls", "refusal", "audio", "annotations", "function_call"];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Number,
+    Integer,
+    Bool,
+    Object,
+    Array,
+    Stop,
+    Choice,
+}
+
 /// Translates an OpenAI chat body (a JSON object) for the mapped `model`.
-pub fn build_request(_body: &[u8], _model: &str, _opts: &QwenOptions) -> Result<NativeRequest, ProxyError> {
-    Err(ProxyError::new(501, "api_error", "not implemented yet"))
+pub fn build_request(body: &[u8], model: &str, opts: &QwenOptions) -> Result<NativeRequest, ProxyError> {
+    let view = ObjectView::parse(body).map_err(|e| match e {
+        ViewError::Malformed(m) => ProxyError::invalid_request(format!("the request body is not valid JSON: {m}")),
+        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
+    })?;
+    let stream = view
+        .get_bool("stream")
+        .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?
+        .unwrap_or(false);
+    let include_usage = member(&view, "stream_options")
+        .and_then(object)
+        .and_then(|o| o.get_bool("include_usage").ok().flatten())
+        .unwrap_or(false);
+
+    // The conversation.
+    let raw = member(&view, "messages")
+        .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
+    let list: Vec<&RawValue> = serde_json::from_str(raw.get())
+        .map_err(|_| ProxyError::invalid_request("`messages` must be an array").with_param("messages"))?;
+    if list.is_empty() {
+        return Err(bad_message("`messages` must contain at least one message"));
+    }
+    let mut messages = Vec::with_capacity(list.len() + 1);
+    for (i, raw) in list.into_iter().enumerate() {
+        messages.push(message(i, raw)?);
+    }
+    let multimodal = multimodal_model(model) || messages.iter().any(|m| m.media);
+
+    let params = parameters(&view, opts, stream)?;
+
+    // Write the body.
+    let mut out = Vec::with_capacity(body.len() + 256);
+    out.extend_from_slice(b"{\"model\":");
+    jstr(&mut out, model);
+    out.extend_from_slice(b",\"input\":{\"messages\":[");
+    let leading_system = messages.iter().take_while(|m| m.role == "system").count();
+    let mut first = true;
+    for (j, m) in messages.iter().enumerate() {
+        if j == leading_system && !opts.file_ids.is_empty() {
+            sep(&mut out, &mut first);
+            write_file_ids(&mut out, &opts.file_ids, multimodal);
+        }
+        sep(&mut out, &mut first);
+        write_message(&mut out, m, multimodal);
+    }
+    if leading_system == messages.len() && !opts.file_ids.is_empty() {
+        sep(&mut out, &mut first);
+        write_file_ids(&mut out, &opts.file_ids, multimodal);
+    }
+    out.extend_from_slice(b"]},\"parameters\":{");
+    let first = &mut true;
+    for (k, v) in &params {
+        key(&mut out, first, k);
+        out.extend_from_slice(v);
+    }
+    out.extend_from_slice(b"}}");
+    Ok(NativeRequest { body: out, stream, include_usage, multimodal })
+}
+
+/// Whether `model` is served by the multimodal-generation endpoint (see the module documentation).
+pub fn multimodal_model(model: &str) -> bool {
+    let m = model.to_ascii_lowercase();
+    if ["-vl", "qvq", "omni", "-audio"].iter().any(|s| m.contains(s)) {
+        return true;
+    }
+    // qwen3.5, qwen3.6, ... (not qwen3-..., qwen3.0).
+    m.strip_prefix("qwen3.")
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|minor| minor.parse::<u32>().ok())
+        .is_some_and(|minor| minor >= 5)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages.
+
+/// One content item.
+#[derive(Debug)]
+enum Part<'a> {
+    Text(Cow<'a, str>),
+    /// `{"image"|"audio"|"video": url}`.
+    Media(&'static str, Cow<'a, str>),
+    /// A DashScope-native item, or a `video` frame list (`{"video": [...]}`), verbatim value.
+    Raw(&'static str, &'a RawValue),
+}
+
+#[derive(Debug)]
+enum Content<'a> {
+    Absent,
+    Text(Cow<'a, str>),
+    /// The parts, and the client's array when a text part carries `cache_control`.
+    Parts(Vec<Part<'a>>, Option<&'a RawValue>),
+}
+
+#[derive(Debug)]
+struct Message<'a> {
+    role: &'static str,
+    content: Content<'a>,
+    tool_calls: Option<&'a RawValue>,
+    /// Other members, copied verbatim, in the client's order.
+    extra: Vec<(Cow<'a, str>, &'a RawValue)>,
+    /// The content has a non-text item.
+    media: bool,
+}
+
+fn message<'a>(i: usize, raw: &'a RawValue) -> Result<Message<'a>, ProxyError> {
+    let m = object(raw).ok_or_else(|| bad_message(format!("messages[{i}] must be an object")))?;
+    let role = m
+        .get_str("role")
+        .ok()
+        .flatten()
+        .ok_or_else(|| bad_message(format!("messages[{i}].role is required and must be a string")))?;
+    let role = match role.as_ref() {
+        "system" | "developer" => "system",
+        "user" => "user",
+        "assistant" => "assistant",
+        "tool" => "tool",
+        other => return Err(bad_message(format!("messages[{i}]: unknown role {other:?}"))),
+    };
+    let content = content(member(&m, "content"), i)?;
+    let media = matches!(&content, Content::Parts(parts, _) if parts.iter().any(|p| !matches!(p, Part::Text(_))));
+    if media && role == "system" {
+        return Err(bad_content(i, "only text parts are supported in system messages"));
+    }
+    let tool_calls = match member(&m, "tool_calls") {
+        Some(raw) if role == "assistant" => {
+            if !raw.get().starts_with('[') {
+                return Err(bad_message(format!("messages[{i}].tool_calls must be an array")));
+            }
+            Some(raw)
+        }
+        _ => None,
+    };
+    let mut extra = Vec::new();
+    for mem in m.members() {
+        let last = m.get(&mem.key).is_some_and(|v| std::ptr::eq(v, mem.value));
+        if last && mem.value.get() != "null" && !MESSAGE_HANDLED.contains(&mem.key.as_ref()) {
+            extra.push((mem.key.clone(), mem.value));
+        }
+    }
+    Ok(Message { role, content, tool_calls, extra, media })
+}
+
+fn content<'a>(raw: Option<&'a RawValue>, i: usize) -> Result<Content<'a>, ProxyError> {
+    let Some(raw) = raw else { return Ok(Content::Absent) };
+    let text = raw.get();
+    if text.starts_with('"') {
+        let s: Cow<'a, str> = serde_json::from_str(text).map_err(|_| bad_content(i, "invalid string"))?;
+        return Ok(Content::Text(s));
+    }
+    let items: Vec<&'a RawValue> =
+        serde_json::from_str(text).map_err(|_| bad_content(i, "must be a string or an array of content parts"))?;
+    let mut parts = Vec::with_capacity(items.len());
+    let mut cached = false;
+    for raw in items {
+        let p = object(raw).ok_or_else(|| bad_content(i, "a content part must be an object"))?;
+        let kind = p.get_str("type").map_err(|_| bad_content(i, "a part's `type` must be a string"))?;
+        let Some(kind) = kind else {
+            // A DashScope-native item: `{"text"}`, `{"image"}`, `{"video"}`, `{"audio"}`, ...
+            let media = ["image", "audio", "video"].iter().any(|k| p.contains(k));
+            match p.get_str("text").ok().flatten() {
+                Some(t) if !media => {
+                    parts.push(Part::Text(t));
+                    cached |= member(&p, "cache_control").is_some();
+                }
+                _ => parts.push(Part::Raw("", raw)),
+            }
+            continue;
+        };
+        let string = |field: &'static str| -> Result<Cow<'a, str>, ProxyError> {
+            p.get_str(field)
+                .ok()
+                .flatten()
+                .ok_or_else(|| bad_content(i, &format!("a `{kind}` part needs a string `{field}`")))
+        };
+        match kind.as_ref() {
+            "text" | "refusal" => {
+                parts.push(Part::Text(string(if kind == "text" { "text" } else { "refusal" })?));
+                cached |= member(&p, "cache_control").is_some();
+            }
+            "image_url" | "video_url" => {
+                let field = if kind == "image_url" { "image_url" } else { "video_url" };
+                let url = url_field(&p, field).ok_or_else(|| bad_content(i, &format!("`{field}` needs a `url`")))?;
+                parts.push(Part::Media(if kind == "image_url" { "image" } else { "video" }, url));
+            }
+            "input_audio" => {
+                let bad = || bad_content(i, "input_audio needs base64 `data` and a `format` such as wav or mp3");
+                let a = member(&p, "input_audio").and_then(object).ok_or_else(bad)?;
+                let data = a.get_str("data").ok().flatten().filter(|d| !d.is_empty()).ok_or_else(bad)?;
+                let lower = data.get(..8).unwrap_or(&data).to_ascii_lowercase();
+                let url = if lower.starts_with("data:") || lower.starts_with("http://") || lower.starts_with("https://")
+                {
+                    data
+                } else {
+                    let format = a.get_str("format").ok().flatten().filter(|f| !f.is_empty()).ok_or_else(bad)?;
+                    Cow::Owned(format!("data:audio/{};base64,{data}", format.to_ascii_lowercase()))
+                };
+                parts.push(Part::Media("audio", url));
+            }
+            "video" => {
+                let frames = member(&p, "video").ok_or_else(|| bad_content(i, "a `video` part needs `video`"))?;
+                parts.push(Part::Raw("video", frames));
+            }
+            "file" => {
+                return Err(bad_content(
+                    i,
+                    "`file` parts are not supported for DashScope models (qwen-long documents are configured with qwenFileIds)",
+                ))
+            }
+            other => return Err(bad_content(i, &format!("`{other}` content parts are not supported for DashScope models"))),
+        }
+    }
+    Ok(Content::Parts(parts, cached.then_some(raw)))
+}
+
+/// `image_url` / `video_url`: an object with `url`, or a bare string.
+fn url_field<'a>(p: &ObjectView<'a>, field: &str) -> Option<Cow<'a, str>> {
+    let raw = member(p, field)?;
+    let url: Cow<'a, str> = if raw.get().starts_with('"') {
+        serde_json::from_str(raw.get()).ok()?
+    } else {
+        object(raw)?.get_str("url").ok().flatten()?
+    };
+    (!url.is_empty()).then_some(url)
+}
+
+fn write_message(out: &mut Vec<u8>, m: &Message<'_>, multimodal: bool) {
+    out.extend_from_slice(b"{\"role\":\"");
+    out.extend_from_slice(m.role.as_bytes());
+    out.extend_from_slice(b"\",\"content\":");
+    match (&m.content, multimodal) {
+        (Content::Absent, false) => out.extend_from_slice(b"\"\""),
+        (Content::Absent, true) => out.extend_from_slice(b"[]"),
+        (Content::Text(s), false) => jstr(out, s),
+        (Content::Text(s), true) if s.is_empty() => out.extend_from_slice(b"[]"),
+        (Content::Text(s), true) => {
+            out.extend_from_slice(b"[{\"text\":");
+            jstr(out, s);
+            out.extend_from_slice(b"}]");
+        }
+        (Content::Parts(_, Some(raw)), false) => out.extend_from_slice(raw.get().as_bytes()),
+        (Content::Parts(parts, _), false) => {
+            // Text only (any other part makes the request multimodal).
+            let mut joined = String::new();
+            for (j, p) in parts.iter().enumerate() {
+                if let Part::Text(t) = p {
+                    if j > 0 {
+                        joined.push('\n');
+                    }
+                    joined.push_str(t);
+                }
+            }
+            jstr(out, &joined);
+        }
+        (Content::Parts(parts, _), true) => {
+            out.push(b'[');
+            for (j, p) in parts.iter().enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                match p {
+                    Part::Text(t) => {
+                        out.extend_from_slice(b"{\"text\":");
+                        jstr(out, t);
+                        out.push(b'}');
+                    }
+                    Part::Media(k, url) => {
+                        out.extend_from_slice(b"{\"");
+                        out.extend_from_slice(k.as_bytes());
+                        out.extend_from_slice(b"\":");
+                        jstr(out, url);
+                        out.push(b'}');
+                    }
+                    Part::Raw("", raw) => out.extend_from_slice(raw.get().as_bytes()),
+                    Part::Raw(k, raw) => {
+                        out.extend_from_slice(b"{\"");
+                        out.extend_from_slice(k.as_bytes());
+                        out.extend_from_slice(b"\":");
+                        out.extend_from_slice(raw.get().as_bytes());
+                        out.push(b'}');
+                    }
+                }
+            }
+            out.push(b']');
+        }
+    }
+    if let Some(calls) = m.tool_calls {
+        out.extend_from_slice(b",\"tool_calls\":");
+        out.extend_from_slice(calls.get().as_bytes());
+    }
+    for (k, v) in &m.extra {
+        out.push(b',');
+        jstr(out, k);
+        out.push(b':');
+        out.extend_from_slice(v.get().as_bytes());
+    }
+    out.push(b'}');
+}
+
+/// The qwen-long system message `fileid://id1,fileid://id2`.
+fn write_file_ids(out: &mut Vec<u8>, ids: &[String], multimodal: bool) {
+    let text = ids.iter().map(|id| format!("fileid://{id}")).collect::<Vec<_>>().join(",");
+    out.extend_from_slice(b"{\"role\":\"system\",\"content\":");
+    if multimodal {
+        out.extend_from_slice(b"[{\"text\":");
+        jstr(out, &text);
+        out.extend_from_slice(b"}]");
+    } else {
+        jstr(out, &text);
+    }
+    out.push(b'}');
+}
+
+// ---------------------------------------------------------------------------------------------
+// parameters.
+
+/// Object members as (key, JSON text), in order.
+type Entries<'a> = Vec<(Cow<'a, str>, Cow<'a, [u8]>)>;
+
+fn parameters<'a>(view: &ObjectView<'a>, opts: &QwenOptions, stream: bool) -> Result<Entries<'a>, ProxyError> {
+    let mut p = Entries::new();
+    let mut put = |k: &'static str, v: Cow<'a, [u8]>| p.push((Cow::Borrowed(k), v));
+    put("result_format", Cow::Borrowed(&b"\"message\""[..]));
+    if stream {
+        put("incremental_output", Cow::Borrowed(&b"true"[..]));
+    }
+    let max = match checked(view, "max_completion_tokens", Kind::Integer)? {
+        Some(v) => Some(v),
+        None => checked(view, "max_tokens", Kind::Integer)?,
+    };
+    if let Some(max) = max {
+        put("max_tokens", Cow::Borrowed(max.get().as_bytes()));
+    }
+    for (k, kind) in COPIED {
+        if let Some(v) = checked(view, k, *kind)? {
+            put(k, Cow::Borrowed(v.get().as_bytes()));
+        }
+    }
+    if member(view, "tools").is_none() {
+        if let Some(tools) = legacy_functions(view)? {
+            put("tools", Cow::Owned(tools));
+        }
+    }
+    if member(view, "tool_choice").is_none() {
+        if let Some(choice) = legacy_function_call(view)? {
+            put("tool_choice", Cow::Owned(choice));
+        }
+    }
+    if opts.enable_search {
+        put("enable_search", Cow::Borrowed(&b"true"[..]));
+    }
+    let effort = view.get_str("reasoning_effort").map_err(|_| {
+        ProxyError::invalid_request("`reasoning_effort` must be a string").with_param("reasoning_effort")
+    })?;
+    match effort.as_deref() {
+        None => {}
+        Some("none") | Some("minimal") => put("enable_thinking", Cow::Borrowed(&b"false"[..])),
+        Some(e) => {
+            let budget = EFFORT_BUDGETS.iter().find(|(name, _)| *name == e).map(|(_, b)| *b).ok_or_else(|| {
+                ProxyError::invalid_request(format!(
+                    "unsupported `reasoning_effort` value {e:?}: use none, minimal, low, medium, high or xhigh"
+                ))
+                .with_param("reasoning_effort")
+            })?;
+            put("enable_thinking", Cow::Borrowed(&b"true"[..]));
+            put("thinking_budget", Cow::Owned(budget.to_string().into_bytes()));
+        }
+    }
+
+    // Pass-through: unknown top-level members, then a DashScope-native `parameters` object.
+    let mut native: Vec<(Cow<'a, str>, &'a RawValue)> = Vec::new();
+    for m in view.members() {
+        let last = view.get(&m.key).is_some_and(|v| std::ptr::eq(v, m.value));
+        let known = HANDLED.contains(&m.key.as_ref()) || COPIED.iter().any(|(k, _)| *k == m.key);
+        if last && m.value.get() != "null" && !known {
+            native.push((m.key.clone(), m.value));
+        }
+    }
+    if let Some(raw) = member(view, "parameters") {
+        let obj = object(raw)
+            .ok_or_else(|| ProxyError::invalid_request("`parameters` must be an object").with_param("parameters"))?;
+        for m in obj.members() {
+            if m.value.get() != "null" {
+                native.push((m.key.clone(), m.value));
+            }
+        }
+    }
+    for (k, v) in native {
+        if OURS_ONLY.contains(&k.as_ref()) {
+            continue;
+        }
+        let value = Cow::Borrowed(v.get().as_bytes());
+        match p.iter_mut().find(|(key, _)| *key == k) {
+            Some(slot) => slot.1 = value,
+            None => p.push((k, value)),
+        }
+    }
+    Ok(p)
+}
+
+/// A member of the expected JSON type, as the client wrote it (`null` is absent).
+fn checked<'a>(view: &ObjectView<'a>, key: &'static str, kind: Kind) -> Result<Option<&'a RawValue>, ProxyError> {
+    let Some(raw) = member(view, key) else { return Ok(None) };
+    let text = raw.get();
+    let (ok, what) = match kind {
+        Kind::Number => (serde_json::from_str::<f64>(text).is_ok(), "a number"),
+        Kind::Integer => (serde_json::from_str::<i64>(text).is_ok(), "an integer"),
+        Kind::Bool => (text == "true" || text == "false", "a boolean"),
+        Kind::Object => (text.starts_with('{'), "an object"),
+        Kind::Array => (text.starts_with('['), "an array"),
+        Kind::Stop => (text.starts_with('"') || text.starts_with('['), "a string or an array of strings"),
+        Kind::Choice => (text.starts_with('"') || text.starts_with('{'), "a string or an object"),
+    };
+    if ok {
+        Ok(Some(raw))
+    } else {
+        Err(ProxyError::invalid_request(format!("`{key}` must be {what}")).with_param(key))
+    }
+}
+
+/// Legacy `functions` → `[{"type":"function","function":f}, ...]`.
+fn legacy_functions(view: &ObjectView<'_>) -> Result<Option<Vec<u8>>, ProxyError> {
+    let Some(raw) = member(view, "functions") else { return Ok(None) };
+    let list: Vec<&RawValue> = serde_json::from_str(raw.get())
+        .map_err(|_| ProxyError::invalid_request("`functions` must be an array").with_param("functions"))?;
+    let mut out = b"[".to_vec();
+    for (j, f) in list.into_iter().enumerate() {
+        if j > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"type\":\"function\",\"function\":");
+        out.extend_from_slice(f.get().as_bytes());
+        out.push(b'}');
+    }
+    out.push(b']');
+    Ok(Some(out))
+}
+
+/// Legacy `function_call` (`"auto"`, `"none"`, `{"name"}`) → `tool_choice`.
+fn legacy_function_call(view: &ObjectView<'_>) -> Result<Option<Vec<u8>>, ProxyError> {
+    let Some(raw) = member(view, "function_call") else { return Ok(None) };
+    if raw.get().starts_with('"') {
+        return Ok(Some(raw.get().as_bytes().to_vec()));
+    }
+    let name = object(raw).and_then(|o| o.get_str("name").ok().flatten()).ok_or_else(|| {
+        ProxyError::invalid_request("`function_call` must be \"auto\", \"none\" or {\"name\": ...}")
+            .with_param("function_call")
+    })?;
+    let mut out = b"{\"type\":\"function\",\"function\":{\"name\":".to_vec();
+    jstr(&mut out, &name);
+    out.extend_from_slice(b"}}");
+    Ok(Some(out))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+/// A member that is present and not `null`.
+fn member<'a>(view: &ObjectView<'a>, key: &str) -> Option<&'a RawValue> {
+    view.get(key).filter(|raw| raw.get() != "null")
+}
+
+/// A JSON object value, viewed.
+fn object(raw: &RawValue) -> Option<ObjectView<'_>> {
+    ObjectView::parse(raw.get().as_bytes()).ok()
+}
+
+fn bad_message(message: impl Into<String>) -> ProxyError {
+    ProxyError::invalid_request(message).with_param("messages")
+}
+
+fn bad_content(i: usize, message: &str) -> ProxyError {
+    bad_message(format!("messages[{i}].content: {message}"))
+}
+
+/// Writes a JSON string.
+fn jstr(out: &mut Vec<u8>, s: &str) {
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
+}
+
+fn sep(out: &mut Vec<u8>, first: &mut bool) {
+    if !std::mem::replace(first, false) {
+        out.push(b',');
+    }
+}
+
+/// Writes `"key":`, preceded by a comma unless it is the object's first member.
+fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
+    sep(out, first);
+    jstr(out, k);
+    out.push(b':');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn opts() -> QwenOptions {
+        QwenOptions::default()
+    }
+
+    fn build(req: &Value, model: &str, opts: &QwenOptions) -> Result<NativeRequest, ProxyError> {
+        build_request(req.to_string().as_bytes(), model, opts)
+    }
+
+    fn body(r: &NativeRequest) -> Value {
+        crate::json::from_bytes(&r.body).unwrap()
+    }
+
+    fn err(req: Value) -> ProxyError {
+        build(&req, "qwen-plus", &opts()).unwrap_err()
+    }
+
+    #[test]
+    fn translates_requests() {
+        let weather = json!({"type":"function","function":{"name":"get_current_weather","description":"获取现在的天气",
+            "parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}}});
+        let files = QwenOptions { enable_search: false, file_ids: vec!["file-fe-a".into(), "file-fe-b".into()] };
+        let search = QwenOptions { enable_search: true, file_ids: vec![] };
+        // (name, model, options, client, expected body, multimodal)
+        let cases: Vec<(&str, &str, QwenOptions, Value, Value, bool)> = vec![
+            (
+                "plain text: only what the client sent, max_completion_tokens wins, developer is system",
+                "qwen-plus",
+                opts(),
+                json!({"model":"gpt-4o","messages":[{"role":"developer","content":"You are a helpful assistant."},
+                    {"role":"user","content":"请问 1+1 是多少？"}],
+                    "temperature":0.85,"top_p":0.8,"top_k":100,"seed":1234,"max_tokens":10,"max_completion_tokens":1500,
+                    "stop":["你好"],"n":2,"presence_penalty":1.2,"frequency_penalty":0.5,"user":"u-1","store":true,
+                    "logprobs":true,"top_logprobs":2,"response_format":{"type":"json_object"},"metadata":{"a":"b"}}),
+                json!({"model":"qwen-plus","input":{"messages":[{"role":"system","content":"You are a helpful assistant."},
+                    {"role":"user","content":"请问 1+1 是多少？"}]},
+                    "parameters":{"result_format":"message","max_tokens":1500,"temperature":0.85,"top_p":0.8,"top_k":100,
+                        "seed":1234,"n":2,"presence_penalty":1.2,"stop":["你好"],"response_format":{"type":"json_object"},
+                        "logprobs":true,"top_logprobs":2}}),
+                false,
+            ),
+            (
+                "nothing sent, nothing invented",
+                "qwen-turbo",
+                opts(),
+                json!({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":null}),
+                json!({"model":"qwen-turbo","input":{"messages":[{"role":"user","content":"hi"}]},
+                    "parameters":{"result_format":"message"}}),
+                false,
+            ),
+            (
+                "tool round trip: calls kept, null content is \"\", tool_call_id and name carried",
+                "qwen-max",
+                opts(),
+                json!({"model":"m","messages":[
+                    {"role":"user","content":"杭州和上海现在的天气如何？"},
+                    {"role":"assistant","content":null,"tool_calls":[
+                        {"id":"call_29a870e7106f45deb8add3","type":"function","function":{"name":"get_current_weather","arguments":"{\"location\": \"杭州市\"}"}},
+                        {"id":"call_026e44bb31a74266949a20","type":"function","function":{"name":"get_current_weather","arguments":"{\"location\": \"上海市\"}"}}]},
+                    {"role":"tool","tool_call_id":"call_29a870e7106f45deb8add3","name":"get_current_weather","content":"杭州-大部多云"},
+                    {"role":"tool","tool_call_id":"call_026e44bb31a74266949a20","content":[{"type":"text","text":"上海-晴"}]}],
+                    "tools":[weather],"tool_choice":{"type":"function","function":{"name":"get_current_weather"}},
+                    "parallel_tool_calls":true}),
+                json!({"model":"qwen-max","input":{"messages":[
+                    {"role":"user","content":"杭州和上海现在的天气如何？"},
+                    {"role":"assistant","content":"","tool_calls":[
+                        {"id":"call_29a870e7106f45deb8add3","type":"function","function":{"name":"get_current_weather","arguments":"{\"location\": \"杭州市\"}"}},
+                        {"id":"call_026e44bb31a74266949a20","type":"function","function":{"name":"get_current_weather","arguments":"{\"location\": \"上海市\"}"}}]},
+                    {"role":"tool","content":"杭州-大部多云","tool_call_id":"call_29a870e7106f45deb8add3","name":"get_current_weather"},
+                    {"role":"tool","content":"上海-晴","tool_call_id":"call_026e44bb31a74266949a20"}]},
+                    "parameters":{"result_format":"message","tools":[weather],
+                        "tool_choice":{"type":"function","function":{"name":"get_current_weather"}},"parallel_tool_calls":true}}),
+                false,
+            ),
+            (
+                "an image part makes the request multimodal: every content is a list",
+                "qwen-plus",
+                opts(),
+                json!({"model":"m","messages":[{"role":"system","content":"You are a helpful assistant."},
+                    {"role":"user","content":[{"type":"image_url","image_url":{"url":"https://dashscope.oss-cn-beijing.aliyuncs.com/images/dog_and_girl.jpeg","detail":"high"}},
+                        {"type":"text","text":"这个图片是哪里？"}]},
+                    {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                    {"role":"tool","tool_call_id":"c1","content":"晴"},
+                    {"role":"assistant","content":""}]}),
+                json!({"model":"qwen-plus","input":{"messages":[{"role":"system","content":[{"text":"You are a helpful assistant."}]},
+                    {"role":"user","content":[{"image":"https://dashscope.oss-cn-beijing.aliyuncs.com/images/dog_and_girl.jpeg"},
+                        {"text":"这个图片是哪里？"}]},
+                    {"role":"assistant","content":[],"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                    {"role":"tool","content":[{"text":"晴"}],"tool_call_id":"c1"},
+                    {"role":"assistant","content":[]}]},
+                    "parameters":{"result_format":"message"}}),
+                true,
+            ),
+            (
+                "a VL model is multimodal even with text only; native parts, data URLs, audio and video",
+                "qwen-vl-max",
+                opts(),
+                json!({"model":"m","messages":[{"role":"user","content":[
+                    {"type":"image_url","image_url":"data:image/png;base64,iVBORw0KGgo="},
+                    {"type":"input_audio","input_audio":{"data":"UklGRg==","format":"WAV"}},
+                    {"type":"input_audio","input_audio":{"data":"https://a.test/x.mp3","format":"mp3"}},
+                    {"type":"video_url","video_url":{"url":"https://a.test/v.mp4"}},
+                    {"type":"video","video":["https://a.test/1.jpg","https://a.test/2.jpg"]},
+                    {"video":"https://a.test/w.mp4","fps":2},
+                    {"text":"描述"}]},
+                    {"role":"user","content":"再说一遍"}],"vl_high_resolution_images":true}),
+                json!({"model":"qwen-vl-max","input":{"messages":[{"role":"user","content":[
+                    {"image":"data:image/png;base64,iVBORw0KGgo="},
+                    {"audio":"data:audio/wav;base64,UklGRg=="},
+                    {"audio":"https://a.test/x.mp3"},
+                    {"video":"https://a.test/v.mp4"},
+                    {"video":["https://a.test/1.jpg","https://a.test/2.jpg"]},
+                    {"video":"https://a.test/w.mp4","fps":2},
+                    {"text":"描述"}]},
+                    {"role":"user","content":[{"text":"再说一遍"}]}]},
+                    "parameters":{"result_format":"message","vl_high_resolution_images":true}}),
+                true,
+            ),
+            (
+                "text parts of a text model are joined; cache_control keeps the client's array",
+                "qwen-plus",
+                opts(),
+                json!({"model":"m","messages":[
+                    {"role":"system","content":[{"type":"text","text":"Long document...","cache_control":{"type":"ephemeral"}}]},
+                    {"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"},{"text":"c"}]},
+                    {"role":"user","content":[{"text":"d","cache_control":{"type":"ephemeral"}}]},
+                    {"role":"assistant","content":[{"type":"refusal","refusal":"no"}],"reasoning_content":"think","partial":true}]}),
+                json!({"model":"qwen-plus","input":{"messages":[
+                    {"role":"system","content":[{"type":"text","text":"Long document...","cache_control":{"type":"ephemeral"}}]},
+                    {"role":"user","content":"a\nb\nc"},
+                    {"role":"user","content":[{"text":"d","cache_control":{"type":"ephemeral"}}]},
+                    {"role":"assistant","content":"no","reasoning_content":"think","partial":true}]},
+                    "parameters":{"result_format":"message"}}),
+                false,
+            ),
+            (
+                "qwenFileIds after the leading system messages; enable_search from configuration",
+                "qwen-long",
+                QwenOptions { enable_search: true, ..files.clone() },
+                json!({"model":"m","messages":[{"role":"system","content":"s1"},{"role":"developer","content":"s2"},
+                    {"role":"user","content":"这两个文件是相同的吗？"},{"role":"system","content":"late"}]}),
+                json!({"model":"qwen-long","input":{"messages":[{"role":"system","content":"s1"},{"role":"system","content":"s2"},
+                    {"role":"system","content":"fileid://file-fe-a,fileid://file-fe-b"},
+                    {"role":"user","content":"这两个文件是相同的吗？"},{"role":"system","content":"late"}]},
+                    "parameters":{"result_format":"message","enable_search":true}}),
+                false,
+            ),
+            (
+                "qwenFileIds first when there is no system message",
+                "qwen-long",
+                files.clone(),
+                json!({"model":"m","messages":[{"role":"user","content":"总结"}]}),
+                json!({"model":"qwen-long","input":{"messages":[
+                    {"role":"system","content":"fileid://file-fe-a,fileid://file-fe-b"},{"role":"user","content":"总结"}]},
+                    "parameters":{"result_format":"message"}}),
+                false,
+            ),
+            (
+                "stream: incremental_output; reasoning_effort → thinking budget",
+                "qwen-plus",
+                opts(),
+                json!({"model":"m","stream":true,"stream_options":{"include_usage":true},"reasoning_effort":"medium",
+                    "messages":[{"role":"user","content":"q"}]}),
+                json!({"model":"qwen-plus","input":{"messages":[{"role":"user","content":"q"}]},
+                    "parameters":{"result_format":"message","incremental_output":true,"enable_thinking":true,"thinking_budget":8192}}),
+                false,
+            ),
+            (
+                "reasoning_effort none → thinking off; Qwen3.5+ uses the multimodal endpoint",
+                "qwen3.6-plus",
+                opts(),
+                json!({"model":"m","reasoning_effort":"none","messages":[{"role":"user","content":"q"}]}),
+                json!({"model":"qwen3.6-plus","input":{"messages":[{"role":"user","content":[{"text":"q"}]}]},
+                    "parameters":{"result_format":"message","enable_thinking":false}}),
+                true,
+            ),
+            (
+                "unknown fields and native parameters pass through; native values win, ours-only are kept",
+                "qwen-plus",
+                search.clone(),
+                json!({"model":"m","reasoning_effort":"high","repetition_penalty":1.1,"enable_thinking":false,
+                    "search_options":{"forced_search":true},"result_format":"text","incremental_output":false,
+                    "input":{"prompt":"ignored"},
+                    "parameters":{"enable_search":false,"temperature":0.1,"thinking_budget":500},"temperature":0.9,
+                    "messages":[{"role":"user","content":"q"}]}),
+                json!({"model":"qwen-plus","input":{"messages":[{"role":"user","content":"q"}]},
+                    "parameters":{"result_format":"message","temperature":0.1,"enable_search":false,"enable_thinking":false,
+                        "thinking_budget":500,"repetition_penalty":1.1,"search_options":{"forced_search":true}}}),
+                false,
+            ),
+            (
+                "legacy functions and function_call",
+                "qwen-plus",
+                opts(),
+                json!({"model":"m","functions":[weather["function"]],"function_call":{"name":"get_current_weather"},
+                    "messages":[{"role":"user","content":"q"}]}),
+                json!({"model":"qwen-plus","input":{"messages":[{"role":"user","content":"q"}]},
+                    "parameters":{"result_format":"message","tools":[weather],
+                        "tool_choice":{"type":"function","function":{"name":"get_current_weather"}}}}),
+                false,
+            ),
+        ];
+        for (name, model, o, req, want, multimodal) in cases {
+            let r = build(&req, model, &o).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(body(&r), want, "{name}");
+            assert_eq!(r.multimodal, multimodal, "{name}");
+        }
+    }
+
+    #[test]
+    fn efforts() {
+        for (effort, want) in [
+            ("none", json!({"result_format":"message","enable_thinking":false})),
+            ("minimal", json!({"result_format":"message","enable_thinking":false})),
+            ("low", json!({"result_format":"message","enable_thinking":true,"thinking_budget":1024})),
+            ("medium", json!({"result_format":"message","enable_thinking":true,"thinking_budget":8192})),
+            ("high", json!({"result_format":"message","enable_thinking":true,"thinking_budget":16384})),
+            ("xhigh", json!({"result_format":"message","enable_thinking":true,"thinking_budget":16384})),
+        ] {
+            let r = build(
+                &json!({"reasoning_effort":effort,"messages":[{"role":"user","content":"q"}]}),
+                "qwen3-8b",
+                &opts(),
+            )
+            .unwrap();
+            assert_eq!(body(&r)["parameters"], want, "{effort}");
+        }
+    }
+
+    #[test]
+    fn multimodal_models() {
+        for (model, want) in [
+            ("qwen-vl-max", true),
+            ("qwen3-vl-plus", true),
+            ("Qwen2.5-VL-72B-Instruct", true),
+            ("qwen-vl-ocr-latest", true),
+            ("qvq-max", true),
+            ("qwen-omni-turbo", true),
+            ("qwen3-omni-flash", true),
+            ("qwen-audio-turbo", true),
+            ("qwen2-audio-instruct", true),
+            ("qwen3.5-plus", true),
+            ("qwen3.6-plus", true),
+            ("qwen3.10-max", true),
+            ("qwen-plus", false),
+            ("qwen-max", false),
+            ("qwen3-max", false),
+            ("qwen3-235b-a22b", false),
+            ("qwen3.0-x", false),
+            ("qwen-long", false),
+            ("qwen3-coder-plus", false),
+            ("deepseek-v3", false),
+        ] {
+            assert_eq!(multimodal_model(model), want, "{model}");
+        }
+    }
+
+    #[test]
+    fn flags_and_raw_bytes() {
+        let q = json!([{"role":"user","content":"q"}]);
+        let r = build(&json!({"stream":true,"messages":q}), "qwen-plus", &opts()).unwrap();
+        assert!(r.stream && !r.include_usage && !r.multimodal);
+        let r =
+            build(&json!({"stream":true,"stream_options":{"include_usage":true},"messages":q}), "qwen-plus", &opts())
+                .unwrap();
+        assert!(r.stream && r.include_usage);
+        let r =
+            build(&json!({"stream":false,"stream_options":{"include_usage":false},"messages":q}), "qwen-plus", &opts())
+                .unwrap();
+        assert!(!r.stream && !r.include_usage);
+        assert!(!String::from_utf8(r.body).unwrap().contains("incremental_output"));
+
+        // Numbers keep their spelling, members their order; strings are re-escaped correctly.
+        let raw = br#"{"model":"gpt-4o","temperature":0.70,"top_p":1e-1,"seed":42,"messages":[
+            {"role":"user","content":"caf\u00e9 \"q\"\n\ud83d\ude00"},
+            {"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"z\":1,\"a\":2}"}}]}],
+            "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"number"}}}}}],
+            "x_custom":{"b":1,"a":2.50}}"#;
+        let s = String::from_utf8(build_request(raw, "qwen-plus", &opts()).unwrap().body).unwrap();
+        assert_eq!(
+            s,
+            concat!(
+                r#"{"model":"qwen-plus","input":{"messages":[{"role":"user","content":"café \"q\"\n😀"},"#,
+                r#"{"role":"assistant","content":"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"z\":1,\"a\":2}"}}]}]},"#,
+                r#""parameters":{"result_format":"message","temperature":0.70,"top_p":1e-1,"seed":42,"#,
+                r#""tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"number"}}}}}],"#,
+                r#""x_custom":{"b":1,"a":2.50}}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn rejects_what_dashscope_cannot_take() {
+        let q = json!([{"role":"user","content":"q"}]);
+        let user = |content: Value| json!({"messages":[{"role":"user","content":content}]});
+        let cases: Vec<(&str, Value, &str, &str)> = vec![
+            ("no messages", json!({"model":"m"}), "messages", "required"),
+            ("messages not an array", json!({"messages":{}}), "messages", "array"),
+            ("empty messages", json!({"messages":[]}), "messages", "at least one"),
+            ("message not an object", json!({"messages":["hi"]}), "messages", "must be an object"),
+            ("no role", json!({"messages":[{"content":"hi"}]}), "messages", "role is required"),
+            ("unknown role", json!({"messages":[{"role":"robot","content":"x"}]}), "messages", "unknown role"),
+            ("content number", user(json!(3)), "messages", "string or an array"),
+            ("part not an object", user(json!(["x"])), "messages", "must be an object"),
+            ("text part without text", user(json!([{"type":"text"}])), "messages", "`text`"),
+            ("image without url", user(json!([{"type":"image_url","image_url":{}}])), "messages", "`url`"),
+            (
+                "audio without format",
+                user(json!([{"type":"input_audio","input_audio":{"data":"AAA"}}])),
+                "messages",
+                "format",
+            ),
+            ("file part", user(json!([{"type":"file","file":{"file_id":"file-abc"}}])), "messages", "qwenFileIds"),
+            ("unknown part type", user(json!([{"type":"hologram"}])), "messages", "`hologram`"),
+            (
+                "image in a system message",
+                json!({"messages":[{"role":"system","content":[{"type":"image_url","image_url":"https://a/b.png"}]},{"role":"user","content":"q"}]}),
+                "messages",
+                "system",
+            ),
+            (
+                "tool_calls not an array",
+                json!({"messages":[{"role":"assistant","tool_calls":{}}]}),
+                "messages",
+                "tool_calls must be an array",
+            ),
+            ("stream not bool", json!({"stream":"yes","messages":q}), "stream", "boolean"),
+            ("temperature string", json!({"temperature":"hot","messages":q}), "temperature", "number"),
+            ("seed float", json!({"seed":1.5,"messages":q}), "seed", "integer"),
+            ("max_tokens string", json!({"max_tokens":"10","messages":q}), "max_tokens", "integer"),
+            ("stop number", json!({"stop":5,"messages":q}), "stop", "string"),
+            ("tools object", json!({"tools":{},"messages":q}), "tools", "array"),
+            ("tool_choice number", json!({"tool_choice":1,"messages":q}), "tool_choice", "string or an object"),
+            ("response_format string", json!({"response_format":"json","messages":q}), "response_format", "object"),
+            (
+                "parallel_tool_calls string",
+                json!({"parallel_tool_calls":"yes","messages":q}),
+                "parallel_tool_calls",
+                "boolean",
+            ),
+            ("bad effort", json!({"reasoning_effort":"max","messages":q}), "reasoning_effort", "reasoning_effort"),
+            ("effort number", json!({"reasoning_effort":1,"messages":q}), "reasoning_effort", "string"),
+            ("functions object", json!({"functions":{},"messages":q}), "functions", "array"),
+            ("function_call number", json!({"function_call":3,"messages":q}), "function_call", "function_call"),
+            ("parameters array", json!({"parameters":[1],"messages":q}), "parameters", "object"),
+        ];
+        for (name, req, param, needle) in cases {
+            let e = err(req);
+            assert_eq!(e.status, 400, "{name}");
+            assert_eq!(e.param, Some(param), "{name}");
+            assert!(e.message.contains(needle), "{name}: {}", e.message);
+        }
+        for bad in [&b"[1]"[..], b"{", b"", b"\xff"] {
+            assert_eq!(build_request(bad, "qwen-plus", &opts()).unwrap_err().status, 400);
+        }
+    }
 }

@@ -39,7 +39,7 @@ pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
         ViewError::Malformed(m) => ProxyError::invalid_request(format!("the request body is not valid JSON: {m}")),
         ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
     })?;
-    encoding(&view)?;
+    crate::dialect::embeddings::encoding(&view)?;
 
     // The inputs, as JSON string texts.
     let input = view
@@ -123,7 +123,7 @@ pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
 /// `translate_response_encoded`; an unreadable body or value means `false` (`build_request`
 /// rejects those anyway).
 pub fn wants_base64(body: &[u8]) -> bool {
-    ObjectView::parse(body).ok().is_some_and(|view| encoding(&view).unwrap_or(false))
+    crate::dialect::embeddings::wants_base64(body)
 }
 
 /// A `batchEmbedContents` response → an OpenAI embeddings list, embeddings as float arrays.
@@ -169,7 +169,7 @@ pub fn translate_response_encoded(body: &[u8], ctx: &TranslateCtx, base64: bool)
                 floats.extend_from_slice(&(f as f32).to_le_bytes());
             }
             out.push(b'"');
-            encode_base64(&floats, &mut out);
+            crate::dialect::embeddings::encode_base64(&floats, &mut out);
             out.push(b'"');
         } else {
             out.push(b'[');
@@ -196,31 +196,6 @@ pub fn translate_response_encoded(body: &[u8], ctx: &TranslateCtx, base64: bool)
         .unwrap_or(0);
     let _ = write!(out, ",\"usage\":{{\"prompt_tokens\":{tokens},\"total_tokens\":{tokens}}}}}");
     Ok(out)
-}
-
-/// `encoding_format`: `Ok(true)` for `base64`, `Ok(false)` for `float` or none, else a 400.
-fn encoding(view: &ObjectView<'_>) -> Result<bool, ProxyError> {
-    let bad =
-        || ProxyError::invalid_request("`encoding_format` must be `float` or `base64`").with_param("encoding_format");
-    match view.get_str("encoding_format").map_err(|_| bad())?.as_deref() {
-        None | Some("float") => Ok(false),
-        Some("base64") => Ok(true),
-        Some(_) => Err(bad()),
-    }
-}
-
-/// Standard base64 (RFC 4648 §4, padded), appended to `out`.
-fn encode_base64(bytes: &[u8], out: &mut Vec<u8>) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let sym = |n: u32| ALPHABET.get((n & 63) as usize).copied().unwrap_or(b'=');
-    for chunk in bytes.chunks(3) {
-        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        out.push(sym(n >> 18));
-        out.push(sym(n >> 12));
-        out.push(if chunk.len() > 1 { sym(n >> 6) } else { b'=' });
-        out.push(if chunk.len() > 2 { sym(n) } else { b'=' });
-    }
 }
 
 #[cfg(test)]
@@ -333,7 +308,7 @@ mod tests {
             bytes.extend_from_slice(&f.to_le_bytes());
         }
         let mut want = Vec::new();
-        encode_base64(&bytes, &mut want);
+        crate::dialect::embeddings::encode_base64(&bytes, &mut want);
         assert_eq!(v["data"][0]["embedding"], String::from_utf8(want).unwrap());
         assert_eq!(v["data"][0]["embedding"], "AACAPwAAIMDNzMw9");
         assert_eq!(v["data"][1]["embedding"], "");
@@ -342,7 +317,7 @@ mod tests {
             [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE=")]
         {
             let mut out = Vec::new();
-            encode_base64(input.as_bytes(), &mut out);
+            crate::dialect::embeddings::encode_base64(input.as_bytes(), &mut out);
             assert_eq!(out, want.as_bytes(), "{input}");
         }
     }
