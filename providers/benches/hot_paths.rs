@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stdout)]
 //! Hot paths per request, natively: what the filter does between Envoy's callbacks.
 //! `make bench` runs these; the Envoy comparison is `bench/envoy_compare.py`.
 
@@ -91,5 +91,108 @@ fn stream_events(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, request_rewrite, stream_events);
+/// Counts heap allocations, so each benchmark also reports allocations per operation.
+#[global_allocator]
+static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+
+fn allocations_of(f: impl FnOnce()) -> usize {
+    let region = stats_alloc::Region::new(GLOBAL);
+    f();
+    let stats = region.change();
+    stats.allocations + stats.reallocations
+}
+
+fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/../tests/fixtures/{name}/case.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn body_of(msg: &serde_json::Value) -> Vec<u8> {
+    match msg.get("body_text") {
+        Some(t) => t.as_str().unwrap().as_bytes().to_vec(),
+        None => serde_json::to_vec(&msg["body"]).unwrap(),
+    }
+}
+
+/// An exchange for a fixture, through its request body.
+fn exchange_for(engine: &Engine, case: &serde_json::Value) -> Exchange {
+    let provider = engine.select(&RouteInfo::default()).unwrap();
+    let req = &case["request"];
+    let body = body_of(req);
+    let head = RequestHead {
+        method: "POST",
+        path: req["path"].as_str().unwrap(),
+        content_type: Some("application/json"),
+        content_length: Some(body.len() as u64),
+        has_body: true,
+    };
+    let (mut ex, plan) = Exchange::start(provider, &head, 7).unwrap();
+    if plan.read_body {
+        ex.request_body(&body).unwrap();
+    }
+    ex
+}
+
+/// Request translation, buffered response translation and per-event stream translation for
+/// each dialect, over golden fixtures; allocations per operation are printed alongside.
+fn dialects(c: &mut Criterion) {
+    let json_cases = [
+        ("openai_passthrough", "openai/chat"),
+        ("claude", "claude/parallel_tools_and_results"),
+        ("anthropic_inbound", "deepseek/messages_claude_code_tools_nonstream"),
+        ("gemini", "gemini/response_parallel_tool_calls_thought_signature"),
+        ("qwen", "qwen/response_parallel_tool_calls"),
+    ];
+    let mut g = c.benchmark_group("dialect");
+    for (label, name) in json_cases {
+        let case = fixture(name);
+        let engine = Engine::compile(&serde_json::to_vec(&case["config"]).unwrap()).unwrap();
+        let request = body_of(&case["request"]);
+        g.bench_function(format!("request/{label}"), |b| b.iter(|| black_box(exchange_for(&engine, &case))));
+        let allocs = allocations_of(|| drop(exchange_for(&engine, &case)));
+        println!("allocations: request/{label} {allocs} per request ({} B body)", request.len());
+        let upstream = body_of(&case["upstream"]["response"]);
+        let ct = case["upstream"]["response"]["headers"]["content-type"].as_str().map(str::to_string);
+        let respond = |mut ex: Exchange| {
+            let plan = ex.response_headers(200, ct.as_deref(), 1_700_000_000);
+            if plan.mode == providers::ResponseMode::Buffer {
+                black_box(ex.response_body(&upstream));
+            }
+        };
+        g.bench_function(format!("response/{label}"), |b| {
+            b.iter_batched(|| exchange_for(&engine, &case), respond, criterion::BatchSize::SmallInput)
+        });
+        let ex = exchange_for(&engine, &case);
+        let allocs = allocations_of(|| respond(ex));
+        println!("allocations: response/{label} {allocs} per response ({} B body)", upstream.len());
+    }
+    let stream_cases = [
+        ("claude", "claude/stream_tool_use"),
+        ("anthropic_inbound", "deepseek/messages_claude_code_stream_parallel_tools"),
+        ("gemini", "gemini/stream_tool_call_thought_signature"),
+        ("qwen", "qwen/stream_reasoning_then_content_with_usage"),
+    ];
+    for (label, name) in stream_cases {
+        let case = fixture(name);
+        let engine = Engine::compile(&serde_json::to_vec(&case["config"]).unwrap()).unwrap();
+        let sse = body_of(&case["upstream"]["response"]);
+        let events = String::from_utf8_lossy(&sse).matches("data:").count().max(1);
+        let translate = |mut ex: Exchange| {
+            let _ = ex.response_headers(200, Some("text/event-stream"), 1_700_000_000);
+            let mut out = Vec::with_capacity(sse.len() * 2);
+            ex.response_chunk(&sse, true, &mut out);
+            black_box(out);
+        };
+        g.throughput(Throughput::Elements(events as u64));
+        g.bench_function(format!("stream/{label}"), |b| {
+            b.iter_batched(|| exchange_for(&engine, &case), translate, criterion::BatchSize::SmallInput)
+        });
+        let ex = exchange_for(&engine, &case);
+        let allocs = allocations_of(|| translate(ex));
+        println!("allocations: stream/{label} {allocs} for {events} events");
+    }
+    g.finish();
+}
+
+criterion_group!(benches, request_rewrite, stream_events, dialects);
 criterion_main!(benches);
