@@ -106,10 +106,12 @@ def access_log() -> list:
     }]
 
 
-def listener(name: str, address: str, port: int, wasm_path: str, plugin_config: str, upstream: str) -> dict:
+def listener(name: str, address: str, port: int, wasm_path: str, plugin_config: str, upstream: str,
+             route_timeout: str | None = None) -> dict:
     if upstream == "mock":
         cluster, http_filters = "mock", [wasm_filter(wasm_path, plugin_config), router_filter()]
-        route = {"cluster": cluster, "timeout": "60s"}
+        # route_timeout: the fault tests' short timeout (e.g. "1s"); default 60s.
+        route = {"cluster": cluster, "timeout": route_timeout or "60s"}
     elif upstream == "provider":
         cluster = "dynamic_forward_proxy_cluster"
         http_filters = [wasm_filter(wasm_path, plugin_config), dfp_filter(), router_filter()]
@@ -197,6 +199,7 @@ class ListenerSpec:
     name: str
     port: int
     plugin_config: str
+    route_timeout: str | None = None  # mock upstream only; None: 60s
 
 
 def bootstrap(*, listeners: list[ListenerSpec], wasm_path: str, upstream: str,
@@ -206,7 +209,8 @@ def bootstrap(*, listeners: list[ListenerSpec], wasm_path: str, upstream: str,
     return {
         "admin": {"address": {"socket_address": {"address": admin_address, "port_value": admin_port}}},
         "static_resources": {
-            "listeners": [listener(ls.name, bind_address, ls.port, wasm_path, ls.plugin_config, upstream)
+            "listeners": [listener(ls.name, bind_address, ls.port, wasm_path, ls.plugin_config, upstream,
+                                   ls.route_timeout)
                           for ls in listeners],
             "clusters": clusters,
         },

@@ -179,8 +179,11 @@ class MockUpstream:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def arm(self, response: dict | None, chunking: str = "whole", delay_ms: int = 0) -> None:
-        _http_json("POST", self.url + "/__arm", {"response": response, "chunking": chunking, "delay_ms": delay_ms})
+    def arm(self, response: dict | None, chunking: str = "whole", delay_ms: int = 0, fault: dict | None = None) -> None:
+        spec = {"response": response, "chunking": chunking, "delay_ms": delay_ms}
+        if fault is not None:
+            spec["fault"] = fault  # see mock_upstream.py: reset, close, hang, cut
+        _http_json("POST", self.url + "/__arm", spec)
 
     def reset(self) -> None:
         _http_json("POST", self.url + "/__reset", {})

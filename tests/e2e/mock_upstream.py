@@ -24,6 +24,19 @@ Two modes in one server:
                       {"method", "path" (with query), "headers": [[lower-case name, value]...],
                        "body_b64"}
     GET  /__health    "ok"
+  `/__arm` also takes an optional `"fault"`, for the fault tests (tests/e2e/test_faults.py):
+    {"kind": "reset"}   read the request, then reset the connection (RST) before any response
+    {"kind": "close"}   read the request, then close the connection (FIN) before any response
+    {"kind": "hang", "hang_ms": 30000}
+                        read the request and never answer; ends when the peer closes (e.g.
+                        Envoy's route timeout) or after hang_ms
+    {"kind": "cut", "after_bytes": N, "framing": "chunked" | "close" | "length",
+     "end": "close" | "reset" | "hang", "hang_ms": 30000}
+                        send `response`'s status and headers and the first N bytes of its body,
+                        flushed, then end as `end` says. `framing`: chunked transfer encoding
+                        (the close is a premature end: no last chunk), no length and
+                        `connection: close` (the close is the body's normal end, HTTP/1.0
+                        style), or a content-length for the whole body (premature end).
   `body` is sent as compact JSON (keys sorted) with a content-length; `body_text` is sent byte-exact with
   chunked transfer encoding, split per the chunking mode, each chunk flushed on its own
   (TCP_NODELAY) with a short pause so Envoy sees separate body callbacks.
@@ -37,8 +50,11 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import re
+import select
 import socket
+import struct
 import sys
 import threading
 import time
@@ -84,6 +100,7 @@ class State:
         self.response: dict | None = None
         self.chunking = "whole"
         self.delay = 0.0
+        self.fault: dict | None = None
         self.received: list[dict] = []
 
 
@@ -182,8 +199,11 @@ class Handler(BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.received.append(record)
             armed, response, chunking, delay = STATE.armed, STATE.response, STATE.chunking, STATE.delay
+            fault = STATE.fault
         try:
-            if armed:
+            if armed and fault:
+                self._fault(fault, response)
+            elif armed:
                 if delay:
                     time.sleep(delay)  # e.g. to trip the upstream timeout the filter sets
                 self._replay(response, chunking)
@@ -205,11 +225,17 @@ class Handler(BaseHTTPRequestHandler):
             if chunking not in CHUNKINGS:
                 self._send_json(400, {"error": f"unknown chunking {chunking!r}"})
                 return
+            fault = spec.get("fault")
+            problem = _fault_problem(fault)
+            if problem:
+                self._send_json(400, {"error": problem})
+                return
             with STATE.lock:
                 STATE.armed = True
                 STATE.response = spec.get("response")
                 STATE.chunking = chunking
                 STATE.delay = float(spec.get("delay_ms", 0)) / 1000.0
+                STATE.fault = fault
                 STATE.received = []
             self._send_json(200, {"armed": True})
         elif path == "/__reset" and self.command == "POST":
@@ -218,6 +244,7 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.response = None
                 STATE.chunking = "whole"
                 STATE.delay = 0.0
+                STATE.fault = None
                 STATE.received = []
             self._send_json(200, {"armed": False})
         elif path == "/__received" and self.command == "GET":
@@ -244,6 +271,73 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, headers, _compact(response["body"]))
         else:
             self._send(status, headers, b"")
+
+    # ---- faults (see the module documentation) ------------------------------------------
+
+    def _reset(self) -> None:
+        """Abortive close: SO_LINGER 0 makes close() send an RST instead of a FIN."""
+        self.close_connection = True
+        sock = self.connection
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # detach(): close the descriptor now, whatever rfile/wfile still reference.
+            os.close(sock.detach())
+        except OSError:
+            pass
+
+    def _hang(self, limit_ms: float) -> None:
+        """Wait, sending nothing, until the peer closes the connection or `limit_ms` passes."""
+        self.close_connection = True
+        deadline = time.monotonic() + limit_ms / 1000.0
+        while time.monotonic() < deadline:
+            try:
+                ready, _, _ = select.select([self.connection], [], [], 0.2)
+                if ready and not self.connection.recv(4096):
+                    return  # the peer closed
+            except OSError:
+                return
+
+    def _fault(self, fault: dict, response: dict | None) -> None:
+        kind = fault["kind"]
+        if kind == "reset":
+            self._reset()
+        elif kind == "close":
+            self.close_connection = True  # the server closes (FIN) after this handler
+        elif kind == "hang":
+            self._hang(float(fault.get("hang_ms", 30000)))
+        elif kind == "cut":
+            response = response or {}
+            if "body_text" in response:
+                data = response["body_text"].encode("utf-8")
+            elif "body" in response:
+                data = _compact(response["body"])
+            else:
+                data = b""
+            prefix = data[: int(fault.get("after_bytes", len(data) // 2))]
+            framing = fault.get("framing", "chunked")
+            self.send_response(int(response.get("status", 200)))
+            for k, v in (response.get("headers") or {}).items():
+                if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(k, str(v))
+            if framing == "chunked":
+                self.send_header("transfer-encoding", "chunked")
+            elif framing == "length":
+                self.send_header("content-length", str(len(data)))
+            else:  # close-delimited body
+                self.send_header("connection", "close")
+            self.end_headers()
+            self.wfile.flush()
+            if prefix:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(prefix), prefix) if framing == "chunked" else prefix)
+                self.wfile.flush()
+            time.sleep(0.05)  # let Envoy forward the prefix on its own before the end
+            end = fault.get("end", "close")
+            if end == "reset":
+                self._reset()
+            elif end == "hang":
+                self._hang(float(fault.get("hang_ms", 30000)))
+            else:
+                self.close_connection = True
 
     # ---- echo mode --------------------------------------------------------------------
 
@@ -317,6 +411,22 @@ class Handler(BaseHTTPRequestHandler):
                          "logprobs": None, "finish_reason": "stop"}],
             "usage": usage,
         }, info)
+
+
+FAULT_KINDS = ("reset", "close", "hang", "cut")
+
+
+def _fault_problem(fault) -> str | None:
+    """Why an `/__arm` fault spec is unusable, or None."""
+    if fault is None:
+        return None
+    if not isinstance(fault, dict) or fault.get("kind") not in FAULT_KINDS:
+        return f"fault must be an object with kind one of {FAULT_KINDS}, not {fault!r}"
+    if fault.get("framing", "chunked") not in ("chunked", "close", "length"):
+        return f"unknown fault framing {fault.get('framing')!r}"
+    if fault.get("end", "close") not in ("close", "reset", "hang"):
+        return f"unknown fault end {fault.get('end')!r}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
