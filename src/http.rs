@@ -38,6 +38,31 @@ impl RequestContext {
     }
 }
 
+impl RequestContext {
+    /// Translates an upstream response that ended with its headers and sends the result.
+    fn answer_without_body(&mut self, upstream_status: u16) -> Action {
+        let Some(exchange) = self.exchange.as_mut() else { return Action::Continue };
+        let (status, content_type, body) = if self.response_mode == ResponseMode::Stream {
+            let mut out = Vec::new();
+            exchange.response_chunk(&[], true, &mut out);
+            (upstream_status, "text/event-stream", out)
+        } else {
+            let plan = exchange.response_body(&[]);
+            let status = plan
+                .edits
+                .iter()
+                .find(|e| e.name == ":status")
+                .and_then(|e| e.value.as_deref())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(upstream_status);
+            (status, "application/json", plan.body.unwrap_or_default())
+        };
+        self.exchange = None;
+        host::send_reply(status, content_type, &body);
+        Action::Pause
+    }
+}
+
 fn apply_request_edits(edits: &[HeaderEdit]) {
     for e in edits {
         host::set_request_header(e.name, e.value.as_deref());
@@ -115,7 +140,7 @@ impl HttpContext for RequestContext {
         }
     }
 
-    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let Some(exchange) = self.exchange.as_mut() else { return Action::Continue };
         if !exchange.needs_response() {
             return Action::Continue;
@@ -127,6 +152,11 @@ impl HttpContext for RequestContext {
             host::set_response_header(e.name, e.value.as_deref());
         }
         self.response_mode = plan.mode;
+        if end_of_stream && plan.mode != ResponseMode::Passthrough {
+            // No body will follow (an empty 429 from a load balancer, say): no body callback
+            // comes, so the translated answer is sent from here.
+            return self.answer_without_body(status);
+        }
         if plan.mode == ResponseMode::Buffer {
             // Hold the headers: status and length are known once the body is translated.
             Action::Pause
