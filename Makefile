@@ -9,6 +9,9 @@
 #   make lint       rustfmt check, clippy native + wasm32 with -D warnings
 #   make size       module size against the 1.5 MB budget
 #   make bench      criterion benches + Envoy with/without the filter (needs wrk)
+#   make soak       64 clients x 60 s of mixed requests through Envoy + filter: statuses, flat RSS
+#   make fuzz       cargo-fuzz targets (nightly): seed corpora from the fixtures, then run each
+#                   target FUZZ_RUNS times (make fuzz-sse_decoder: one target; see fuzz/README.md)
 #   make envoy-examples   regenerate config-examples/envoy/*.yaml
 #   make clean      build outputs and test run files (distclean: also .venv)
 
@@ -38,7 +41,7 @@ ADMIN_PORT ?= 9901
 MOCK_PORT  ?= 8000
 CA_FILE    ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: build build-noop venv unit test e2e e2e-harness run lint size bench envoy-examples clean distclean
+.PHONY: build build-noop venv unit test e2e e2e-harness run lint size bench soak fuzz fuzz-seed envoy-examples clean distclean
 
 build:
 	$(CARGO) build --release --target $(WASM_TARGET) -p ai-proxy
@@ -90,12 +93,39 @@ bench: build build-noop venv
 	$(CARGO) bench -p providers --bench hot_paths
 	python3 bench/envoy_compare.py --envoy $(VENV)/bin/envoy $(BENCH_ARGS)
 
+# Not part of `make test`: 64 keep-alive clients for 60 s through one Envoy (--concurrency 2) +
+# ai-proxy in front of the direct_response mock, mixing OpenAI passthrough and Claude-translated
+# JSON/SSE with malformed requests; every status is checked and Envoy's RSS must stay flat after
+# a 10 s warm-up (bench/soak.py; SOAK_ARGS="--duration 300 --clients 128" to change it).
+soak: build venv
+	python3 bench/soak.py --envoy $(VENV)/bin/envoy --wasm $(DIST) $(SOAK_ARGS)
+
+# Not part of `make test`: libFuzzer targets over the core (fuzz/, its own workspace, nightly).
+# Debug assertions and overflow checks on (-a). AddressSanitizer only for config_compile, where
+# YAML goes through unsafe-libyaml; the other targets are safe Rust end to end and run about
+# ten times faster without it (FUZZ_SANITIZER=address forces it everywhere).
+FUZZ_CARGO     ?= cargo +nightly
+FUZZ_TARGETS   := sse_decoder config_compile request_translation response_translation
+FUZZ_RUNS      ?= 1000000
+FUZZ_SANITIZER ?=
+FUZZ_ARGS      ?=
+
+fuzz: fuzz-seed $(addprefix fuzz-,$(FUZZ_TARGETS))
+
+fuzz-seed:
+	@$(FUZZ_CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	python3 fuzz/seed.py
+
+fuzz-%: fuzz-seed
+	$(FUZZ_CARGO) fuzz run -a -s $(or $(FUZZ_SANITIZER),$(if $(filter config_compile,$*),address,none)) $* -- \
+		-runs=$(FUZZ_RUNS) -dict=fuzz/dict/$*.dict -print_final_stats=1 $(FUZZ_ARGS)
+
 envoy-examples:
 	python3 tests/e2e/envoy_config.py examples
 
 clean:
 	$(CARGO) clean
-	rm -rf dist tests/e2e/.runtime .pytest_cache tests/e2e/__pycache__ scripts/__pycache__
+	rm -rf dist tests/e2e/.runtime .pytest_cache tests/e2e/__pycache__ scripts/__pycache__ fuzz/target
 
 distclean: clean
 	rm -rf $(VENV)

@@ -344,7 +344,10 @@ impl Exchange {
         }
         if self.upstream_api.is_some_and(|k| p.endpoint.path.needs_model(k)) {
             let name = self.model.strip_prefix("models/").or_else(|| self.model.strip_prefix("tunedModels/"));
-            if self.model.is_empty() || name.unwrap_or(&self.model).contains(['/', '?', '#', ':', '%']) {
+            // Only visible ASCII may go into a request-target: a space, a control character
+            // (CR/LF) or a non-ASCII byte would make the upstream request line invalid.
+            let unfit = |c: char| !c.is_ascii_graphic() || matches!(c, '/' | '?' | '#' | ':' | '%');
+            if self.model.is_empty() || name.unwrap_or(&self.model).contains(unfit) {
                 return Err(err(ProxyError::invalid_request(format!(
                     "the model `{}` cannot be used in the provider's URL",
                     safe_path(&self.model)
@@ -376,7 +379,16 @@ impl Exchange {
                 random: self.random,
                 include_usage: self.include_usage,
             };
-            if ok && is_sse {
+            // Only chat has stream translators; an embeddings or rerank answer labelled as a
+            // stream is buffered and translated (or refused) like any other body.
+            let chat = matches!(
+                self.translation,
+                Translation::ChatToMessages
+                    | Translation::MessagesToChat
+                    | Translation::ChatToGemini
+                    | Translation::ChatToDashScope
+            );
+            if ok && is_sse && chat {
                 self.stream_translator = Some(match self.translation {
                     Translation::ChatToMessages => Box::new(messages_stream::MessagesToChatStream::new(ctx)),
                     Translation::ChatToGemini => Box::new(gemini::stream::GeminiToChatStream::new(ctx)),
@@ -595,6 +607,81 @@ fn safe_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz find (response_translation): an embeddings answer labelled `text/event-stream`
+    /// went through the Anthropic Messages stream translator, and the OpenAI client got
+    /// Anthropic events. Non-chat translations buffer it and answer with an OpenAI error.
+    #[test]
+    fn non_chat_sse_answers_are_buffered() {
+        for (config, path, body) in [
+            (r#"{"provider":{"type":"qwen","apiTokens":["k"]}}"#, "/v1/embeddings", r#"{"model":"m","input":"a"}"#),
+            (r#"{"provider":{"type":"gemini","apiTokens":["k"]}}"#, "/v1/embeddings", r#"{"model":"m","input":"a"}"#),
+            (
+                r#"{"provider":{"type":"qwen","apiTokens":["k"]}}"#,
+                "/v1/rerank",
+                r#"{"model":"m","query":"q","documents":["a"]}"#,
+            ),
+        ] {
+            let engine = crate::Engine::compile(config.as_bytes()).unwrap();
+            let provider = engine.global.as_ref().unwrap();
+            let head = RequestHead {
+                method: "POST",
+                path,
+                content_type: Some("application/json"),
+                content_length: Some(body.len() as u64),
+                has_body: true,
+            };
+            let (mut ex, _) = Exchange::start(provider, &head, 0).unwrap();
+            ex.request_body(body.as_bytes()).unwrap();
+            let plan = ex.response_headers(200, Some("text/event-stream"), 0);
+            assert_eq!(plan.mode, ResponseMode::Buffer, "{config} {path}");
+            let out = ex.response_body(b"data: {}\n\n");
+            assert!(out.edits.contains(&HeaderEdit::set(":status", "502")), "{path}: {:?}", out.edits);
+            let body: serde_json::Value = serde_json::from_slice(&out.body.unwrap()).unwrap();
+            assert!(body["error"]["message"].is_string(), "{path}: {body}");
+        }
+    }
+
+    /// Fuzz find (request_translation): a model with a space went into Gemini's `:path`.
+    #[test]
+    fn model_in_url_must_be_visible_ascii() {
+        for (config, ok) in [
+            (r#"{"provider":{"type":"gemini","apiTokens":["k"]}}"#, "gemini-2.5-flash"),
+            (
+                r#"{"provider":{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com?api-version=2024-10-21"}}"#,
+                "dep-1",
+            ),
+        ] {
+            let engine = crate::Engine::compile(config.as_bytes()).unwrap();
+            let provider = engine.global.as_ref().unwrap();
+            let run = |model: &str| {
+                let body = format!(
+                    r#"{{"model":{},"messages":[{{"role":"user","content":"hi"}}]}}"#,
+                    serde_json::to_string(model).unwrap()
+                );
+                let head = RequestHead {
+                    method: "POST",
+                    path: "/v1/chat/completions",
+                    content_type: Some("application/json"),
+                    content_length: Some(body.len() as u64),
+                    has_body: true,
+                };
+                let (mut ex, plan) = Exchange::start(provider, &head, 0).unwrap();
+                assert!(plan.read_body);
+                ex.request_body(body.as_bytes())
+            };
+            let path = run(ok).unwrap().edits.into_iter().find(|e| e.name == ":path").and_then(|e| e.value).unwrap();
+            assert!(path.contains(ok), "{path}");
+            for bad in ["gemini 2.5", "m\r\nx-evil: 1", "m\t", "m\u{7f}", "模型", "a/b", "a%2F"] {
+                let reply = run(bad).unwrap_err();
+                assert_eq!(reply.status, 400, "{bad:?}");
+                assert!(
+                    String::from_utf8_lossy(&reply.body).contains("cannot be used in the provider's URL"),
+                    "{bad:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn query_merging() {

@@ -12,6 +12,8 @@ use memchr::memchr2;
 /// Default limit for one event (data plus the partial line being read).
 pub const DEFAULT_MAX_EVENT: usize = 4 * 1024 * 1024;
 
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SseError {
     /// One event is larger than the limit.
@@ -53,7 +55,12 @@ pub struct SseDecoder {
     capture_raw: bool,
     line: Vec<u8>,
     pending_cr: bool,
+    /// With raw capture: a blank line ended in a CR that ended the chunk. The block is sent
+    /// once the next byte is known, so that an LF completing the CRLF stays in its raw bytes.
+    pending_dispatch: bool,
     started: bool,
+    /// Leading bytes matched against the BOM so far (a BOM may be split across chunks).
+    bom_matched: usize,
     data: Vec<u8>,
     has_data: bool,
     event: Vec<u8>,
@@ -74,7 +81,9 @@ impl SseDecoder {
             capture_raw: false,
             line: Vec::new(),
             pending_cr: false,
+            pending_dispatch: false,
             started: false,
+            bom_matched: 0,
             data: Vec::new(),
             has_data: false,
             event: Vec::new(),
@@ -93,20 +102,39 @@ impl SseDecoder {
     pub fn feed(&mut self, chunk: &[u8], emit: &mut dyn FnMut(Block<'_>)) -> Result<(), SseError> {
         let mut rest = chunk;
         if !self.started && !rest.is_empty() {
-            self.started = true;
-            if let Some(after) = rest.strip_prefix(b"\xEF\xBB\xBF".as_slice()) {
-                self.keep_raw(b"\xEF\xBB\xBF");
+            let want = BOM.get(self.bom_matched..).unwrap_or_default();
+            let n = want.len().min(rest.len());
+            if rest.get(..n) == want.get(..n) {
+                // (More of) the BOM: skipped for fields, kept raw.
+                let (bom, after) = rest.split_at(n);
+                self.keep_raw(bom);
                 rest = after;
+                self.bom_matched += n;
+                self.started = self.bom_matched == BOM.len();
+            } else {
+                // No BOM: the bytes that looked like its start are text of the first line.
+                self.started = true;
+                let matched = BOM.get(..self.bom_matched).unwrap_or_default();
+                self.push_partial(matched)?;
             }
         }
         if self.pending_cr {
             if let Some(after) = rest.strip_prefix(b"\n".as_slice()) {
                 self.keep_raw(b"\n");
                 rest = after;
+                if self.capture_raw {
+                    // The LF ends the previous line's CRLF: the raw size is checked as if
+                    // both had come in one chunk.
+                    self.check_size(0)?;
+                }
             }
             if !chunk.is_empty() {
                 self.pending_cr = false;
             }
+        }
+        if self.pending_dispatch && !chunk.is_empty() {
+            self.pending_dispatch = false;
+            self.dispatch(emit)?;
         }
         while !rest.is_empty() {
             let Some(pos) = memchr2(b'\n', b'\r', rest) else {
@@ -125,7 +153,11 @@ impl SseDecoder {
             self.keep_raw(term);
             if self.line.is_empty() {
                 self.check_size(line_part.len())?;
-                self.process_line(line_part, emit)?;
+                if line_part.is_empty() && cr_at_end && self.capture_raw {
+                    self.pending_dispatch = true;
+                } else {
+                    self.process_line(line_part, emit)?;
+                }
             } else {
                 self.push_partial(line_part)?;
                 let line = std::mem::take(&mut self.line);
@@ -143,6 +175,14 @@ impl SseDecoder {
     /// Ends the stream: a last line without its end and a last event without its blank line
     /// are still delivered; stray raw bytes are passed on.
     pub fn finish(&mut self, emit: &mut dyn FnMut(Block<'_>)) -> Result<(), SseError> {
+        if std::mem::take(&mut self.pending_dispatch) {
+            self.dispatch(emit)?;
+        }
+        if !self.started && self.bom_matched > 0 {
+            // The stream was only the start of a BOM: those bytes are a line.
+            self.started = true;
+            self.push_partial(BOM.get(..self.bom_matched).unwrap_or_default())?;
+        }
         if !self.line.is_empty() {
             let line = std::mem::take(&mut self.line);
             let res = self.process_line(&line, emit);
@@ -273,6 +313,32 @@ mod tests {
         assert_eq!(raw, b"data: 1\r\n\r\ndata: 2\n\n");
     }
 
+    /// Fuzz find (sse_decoder): a blank line's CRLF split between two chunks put the LF in
+    /// the next block's raw bytes, so raw blocks depended on the chunking.
+    #[test]
+    fn crlf_of_a_blank_line_split_across_chunks_stays_in_its_block() {
+        let input: &[u8] = b": c\r\n\r\ndata: 1\r\n\r\n";
+        let blocks = |chunks: &[&[u8]]| {
+            let mut d = SseDecoder::new(1024).with_raw();
+            let mut out: Vec<(Vec<u8>, Option<String>)> = Vec::new();
+            let mut emit = |b: Block<'_>| out.push((b.raw.to_vec(), b.event.map(|e| e.data.to_string())));
+            for c in chunks {
+                d.feed(c, &mut emit).unwrap();
+            }
+            d.finish(&mut emit).unwrap();
+            out
+        };
+        let whole = blocks(&[input]);
+        assert_eq!(whole, vec![(b": c\r\n\r\n".to_vec(), None), (b"data: 1\r\n\r\n".to_vec(), Some("1".into()))]);
+        for p in 0..=input.len() {
+            assert_eq!(blocks(&[&input[..p], b"", &input[p..]]), whole, "split at {p}");
+        }
+        let singles: Vec<&[u8]> = input.chunks(1).collect();
+        assert_eq!(blocks(&singles), whole);
+        // A CR-only stream still gets its last event at the end.
+        assert_eq!(blocks(&[b"data: 2\r\r"]), vec![(b"data: 2\r\r".to_vec(), Some("2".into()))]);
+    }
+
     #[test]
     fn utf8_split_inside_a_character() {
         let s = "data: 你好\n\n".as_bytes();
@@ -292,6 +358,38 @@ mod tests {
         let (events, raw) = decode(&[b"\xEF\xBB\xBFdata: a\n\n"]);
         assert_eq!(events, vec![("".into(), "a".into())]);
         assert_eq!(raw, b"\xEF\xBB\xBFdata: a\n\n");
+    }
+
+    /// Fuzz find (sse_decoder): a BOM split across chunks was not recognised, so the first
+    /// line's field name began with its bytes and the first event lost its type.
+    #[test]
+    fn bom_split_across_chunks() {
+        let input: &[u8] = b"\xEF\xBB\xBFevent: e\ndata: a\n\n";
+        let expected = (vec![("e".to_string(), "a".to_string())], input.to_vec());
+        for p in 0..=input.len() {
+            assert_eq!(decode(&[&input[..p], b"", &input[p..]]), expected, "split at {p}");
+        }
+        let singles: Vec<&[u8]> = input.chunks(1).collect();
+        assert_eq!(decode(&singles), expected);
+        // Bytes that only start like a BOM are text, however they are split.
+        let input: &[u8] = b"\xEF\xBBx: 1\ndata: b\n\n";
+        let expected = (vec![("".to_string(), "b".to_string())], input.to_vec());
+        for p in 0..=input.len() {
+            assert_eq!(decode(&[&input[..p], &input[p..]]), expected, "split at {p}");
+        }
+        assert_eq!(decode(&[b"\xEF", b"\xBB"]), (vec![], b"\xEF\xBB".to_vec()));
+    }
+
+    /// Fuzz find (sse_decoder): the raw-size limit did not count the LF of a CRLF that
+    /// started the next chunk, so the same stream failed whole and passed split.
+    #[test]
+    fn raw_limit_counts_a_split_crlf() {
+        let mut emit = |_: Block<'_>| {};
+        let mut d = SseDecoder::new(4).with_raw();
+        assert_eq!(d.feed(b":ab\r\n:c\r\n", &mut emit), Err(SseError::EventTooLarge));
+        let mut d = SseDecoder::new(4).with_raw();
+        assert_eq!(d.feed(b":ab\r\n:c\r", &mut emit), Ok(()));
+        assert_eq!(d.feed(b"\n", &mut emit), Err(SseError::EventTooLarge));
     }
 
     #[test]

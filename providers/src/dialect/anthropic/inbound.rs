@@ -1544,6 +1544,11 @@ impl StreamState {
     }
 
     fn error_event(&mut self, kind: &str, message: &str, out: &mut Vec<u8>) {
+        // The stream is over once `message_stop` or an error went out (a framing error can
+        // follow, later in the same chunk, an event that already failed the stream).
+        if self.done {
+            return;
+        }
         out.extend_from_slice(b"event: error\ndata: ");
         out.extend_from_slice(&anthropic_error_body(kind, message));
         out.extend_from_slice(b"\n\n");
@@ -2165,5 +2170,19 @@ mod tests {
         t.feed(TEXT_STREAM.as_bytes(), &mut out);
         t.finish(&mut out);
         assert_eq!(out.len(), len);
+    }
+
+    /// Fuzz find (response_translation): a chunk that is not JSON failed the stream, then
+    /// invalid UTF-8 later in the same chunk sent a second `error` event after the first.
+    #[test]
+    fn one_error_event_when_a_framing_error_follows() {
+        let input = b"data: {not json\n\ndata: \xff\n\n";
+        let expected = ev(
+            "error",
+            r#"{"type":"error","error":{"type":"api_error","message":"the upstream sent a stream chunk that is not valid JSON"}}"#,
+        );
+        assert_eq!(run_stream(&[input]), expected);
+        let singles: Vec<&[u8]> = input.chunks(1).collect();
+        assert_eq!(run_stream(&singles), expected);
     }
 }
