@@ -45,41 +45,10 @@ pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
     let view = parse_client_body(body)?;
     crate::dialect::embeddings::encoding(&view)?;
 
-    let input = view
-        .get("input")
-        .filter(|raw| raw.get() != "null")
-        .ok_or_else(|| ProxyError::invalid_request("`input` is required").with_param("input"))?;
-    let token_ids = || {
-        ProxyError::invalid_request(
-            "`input` must be a string or an array of strings: DashScope embeds text, not token ids",
-        )
-        .with_param("input")
-    };
-    let texts: Vec<&RawValue> = if input.get().starts_with('"') {
-        vec![input]
-    } else {
-        let items: Vec<&RawValue> = serde_json::from_str(input.get()).map_err(|_| token_ids())?;
-        if items.iter().any(|t| !t.get().starts_with('"')) {
-            return Err(token_ids());
-        }
-        items
-    };
-    if texts.is_empty() {
-        return Err(ProxyError::invalid_request("`input` must not be empty").with_param("input"));
-    }
+    let texts = crate::dialect::embeddings::input_texts(&view, "DashScope")?;
 
     let mut params = Vec::new();
-    let dimensions = match view.get("dimensions").filter(|raw| raw.get() != "null") {
-        Some(raw) => match raw.get().parse::<u64>() {
-            Ok(d) if d > 0 => Some(d),
-            _ => {
-                return Err(
-                    ProxyError::invalid_request("`dimensions` must be a positive integer").with_param("dimensions")
-                )
-            }
-        },
-        None => None,
-    };
+    let dimensions = crate::dialect::embeddings::dimensions(&view)?;
     if let Some(d) = dimensions {
         let _ = write!(params, ",\"dimension\":{d}");
     }
