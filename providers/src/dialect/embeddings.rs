@@ -61,6 +61,44 @@ pub fn wants_base64(body: &[u8]) -> bool {
     ObjectView::parse(body).ok().is_some_and(|view| encoding(&view).unwrap_or(false))
 }
 
+/// Writes one embedding vector: the upstream's numbers copied as written, or OpenAI's base64
+/// form (little-endian float32). `scratch` is reused between vectors. A value that is not a
+/// number is a bad upstream answer.
+pub fn write_vector(
+    values: &[&RawValue],
+    base64: bool,
+    scratch: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> Result<(), ProxyError> {
+    let not_numbers = || ProxyError::bad_upstream("the upstream embedding values are not numbers");
+    if base64 {
+        scratch.clear();
+        for v in values {
+            // Through f64 (whose parser the module has anyway): a decimal exactly between two
+            // float32 values may round 1 ulp differently than a direct parse would.
+            let f: f64 = v.get().parse().map_err(|_| not_numbers())?;
+            scratch.extend_from_slice(&(f as f32).to_le_bytes());
+        }
+        out.push(b'"');
+        encode_base64(scratch, out);
+        out.push(b'"');
+    } else {
+        out.push(b'[');
+        for (j, v) in values.iter().enumerate() {
+            let text = v.get();
+            if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+                return Err(not_numbers());
+            }
+            if j > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(text.as_bytes());
+        }
+        out.push(b']');
+    }
+    Ok(())
+}
+
 /// Appends `bytes` in standard, padded base64.
 pub fn encode_base64(bytes: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(bytes).as_bytes());

@@ -26,19 +26,9 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::dialect::anthropic::from_messages::{finish_reason, openai_usage, UsageIn};
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::stream::sse::{Block, SseDecoder};
-
-/// OpenAI `finish_reason` for an Anthropic `stop_reason`.
-pub fn finish_reason(stop_reason: &str) -> &'static str {
-    match stop_reason {
-        "max_tokens" | "model_context_window_exceeded" => "length",
-        "tool_use" => "tool_calls",
-        "refusal" => "content_filter",
-        // end_turn, stop_sequence, pause_turn, and anything new.
-        _ => "stop",
-    }
-}
 
 #[derive(Debug)]
 pub struct MessagesToChatStream {
@@ -57,7 +47,7 @@ impl MessagesToChatStream {
                 finish_sent: false,
                 done: false,
                 tools: Vec::new(),
-                usage: UsageState::default(),
+                usage: UsageIn::default(),
             },
         }
     }
@@ -98,31 +88,19 @@ struct State {
     done: bool,
     /// Anthropic block index → OpenAI tool call index, in order of appearance.
     tools: Vec<(u64, u32)>,
-    usage: UsageState,
+    usage: UsageIn,
 }
 
-/// Token counts, the last value seen for each.
-#[derive(Debug, Default)]
-struct UsageState {
-    input: u64,
-    output: u64,
-    cache_read: Option<u64>,
-    cache_creation: Option<u64>,
-}
-
-impl UsageState {
-    fn merge(&mut self, u: &Usage) {
-        if let Some(v) = u.input_tokens {
-            self.input = v;
-        }
-        if let Some(v) = u.output_tokens {
-            self.output = v;
-        }
-        if u.cache_read_input_tokens.is_some() {
-            self.cache_read = u.cache_read_input_tokens;
-        }
-        if u.cache_creation_input_tokens.is_some() {
-            self.cache_creation = u.cache_creation_input_tokens;
+/// Token counts, the last value seen for each (`output_tokens` is cumulative in streams).
+fn merge_usage(into: &mut UsageIn, u: &UsageIn) {
+    for (slot, v) in [
+        (&mut into.input_tokens, u.input_tokens),
+        (&mut into.output_tokens, u.output_tokens),
+        (&mut into.cache_read_input_tokens, u.cache_read_input_tokens),
+        (&mut into.cache_creation_input_tokens, u.cache_creation_input_tokens),
+    ] {
+        if v.is_some() {
+            *slot = v;
         }
     }
 }
@@ -155,19 +133,7 @@ struct MessageHead<'a> {
     #[serde(borrow, default)]
     model: Option<Cow<'a, str>>,
     #[serde(default)]
-    usage: Option<Usage>,
-}
-
-#[derive(Deserialize, Default)]
-struct Usage {
-    #[serde(default)]
-    input_tokens: Option<u64>,
-    #[serde(default)]
-    output_tokens: Option<u64>,
-    #[serde(default)]
-    cache_read_input_tokens: Option<u64>,
-    #[serde(default)]
-    cache_creation_input_tokens: Option<u64>,
+    usage: Option<UsageIn>,
 }
 
 #[derive(Deserialize)]
@@ -270,20 +236,6 @@ struct FunctionOut<'a> {
 }
 
 #[derive(Serialize)]
-struct UsageOut {
-    prompt_tokens: u64,
-    completion_tokens: u64,
-    total_tokens: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    prompt_tokens_details: Option<PromptDetails>,
-}
-
-#[derive(Serialize)]
-struct PromptDetails {
-    cached_tokens: u64,
-}
-
-#[derive(Serialize)]
 struct ErrorEvent<'a> {
     error: ErrorOut<'a>,
 }
@@ -377,7 +329,7 @@ impl State {
     fn on_message_start(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
         let message: Option<MessageHead<'_>> = parse(env.message)?;
         if let Some(u) = message.as_ref().and_then(|m| m.usage.as_ref()) {
-            self.usage.merge(u);
+            merge_usage(&mut self.usage, u);
         }
         if !self.started {
             let id = message.as_ref().and_then(|m| non_empty(&m.id));
@@ -488,8 +440,8 @@ impl State {
     }
 
     fn on_message_delta(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
-        if let Some(u) = parse::<Usage>(env.usage)? {
-            self.usage.merge(&u);
+        if let Some(u) = parse::<UsageIn>(env.usage)? {
+            merge_usage(&mut self.usage, &u);
         }
         let delta: Option<MessageDelta<'_>> = parse(env.delta)?;
         if let Some(reason) = delta.as_ref().and_then(|d| d.stop_reason.as_deref()) {
@@ -566,16 +518,7 @@ impl State {
     fn stop(&mut self, out: &mut Vec<u8>) {
         self.emit_finish(out, "stop");
         if self.ctx.include_usage {
-            let u = &self.usage;
-            let prompt =
-                u.input.saturating_add(u.cache_read.unwrap_or(0)).saturating_add(u.cache_creation.unwrap_or(0));
-            let usage = UsageOut {
-                prompt_tokens: prompt,
-                completion_tokens: u.output,
-                total_tokens: prompt.saturating_add(u.output),
-                prompt_tokens_details: (u.cache_read.is_some() || u.cache_creation.is_some())
-                    .then(|| PromptDetails { cached_tokens: u.cache_read.unwrap_or(0) }),
-            };
+            let usage = openai_usage(&self.usage);
             let mark = out.len();
             out.extend_from_slice(&self.head);
             out.extend_from_slice(b"],\"usage\":");

@@ -129,31 +129,7 @@ pub fn translate_response_encoded(body: &[u8], ctx: &TranslateCtx, base64: bool)
             out.push(b',');
         }
         let _ = write!(out, "{{\"object\":\"embedding\",\"index\":{i},\"embedding\":");
-        if base64 {
-            floats.clear();
-            for v in &values {
-                // Through f64 (whose parser the module has anyway): a decimal exactly between
-                // two float32 values may round 1 ulp differently than a direct parse would.
-                let f: f64 = v.get().parse().map_err(|_| not_numbers())?;
-                floats.extend_from_slice(&(f as f32).to_le_bytes());
-            }
-            out.push(b'"');
-            crate::dialect::embeddings::encode_base64(&floats, &mut out);
-            out.push(b'"');
-        } else {
-            out.push(b'[');
-            for (j, v) in values.iter().enumerate() {
-                let text = v.get();
-                if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-                    return Err(not_numbers());
-                }
-                if j > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(text.as_bytes());
-            }
-            out.push(b']');
-        }
+        crate::dialect::embeddings::write_vector(&values, base64, &mut floats, &mut out)?;
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"model\":");
