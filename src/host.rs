@@ -4,8 +4,9 @@
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, MapType};
 
-pub fn request_header(name: &str) -> Option<String> {
-    hostcalls::get_map_value(MapType::HttpRequestHeaders, name).ok().flatten()
+/// All request headers in one host call (lower-case names).
+pub fn request_headers() -> Vec<(String, String)> {
+    hostcalls::get_map(MapType::HttpRequestHeaders).unwrap_or_default()
 }
 
 pub fn response_header(name: &str) -> Option<String> {

@@ -3,7 +3,7 @@
 
 use crate::host;
 use providers::config::rules::RouteInfo;
-use providers::{Engine, Exchange, HeaderEdit, LocalReply, RequestHead, ResponseMode};
+use providers::{Engine, Exchange, HeaderMap, LocalReply, RequestHead, ResponseMode};
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, BufferType};
 use std::cell::Cell;
@@ -13,13 +13,20 @@ pub struct RequestContext {
     engine: Option<Rc<Engine>>,
     rng: Rc<Cell<u64>>,
     exchange: Option<Exchange>,
+    /// The request headers as they will go upstream, so that only real changes cost host calls.
+    request_headers: HeaderMap,
     read_body: bool,
     response_mode: ResponseMode,
 }
 
 impl RequestContext {
     pub fn new(engine: Option<Rc<Engine>>, rng: Rc<Cell<u64>>) -> Self {
-        RequestContext { engine, rng, exchange: None, read_body: false, response_mode: ResponseMode::Passthrough }
+        RequestContext {
+            engine,
+            rng,
+            exchange: None,
+            request_headers: HeaderMap::default(),
+            read_body: false, response_mode: ResponseMode::Passthrough }
     }
 
     /// SplitMix64 over a per-VM seed: one random number per request without a host call.
@@ -63,18 +70,12 @@ impl RequestContext {
     }
 }
 
-fn apply_request_edits(edits: &[HeaderEdit]) {
-    for e in edits {
-        host::set_request_header(e.name, e.value.as_deref());
-    }
-}
-
 impl Context for RequestContext {}
 
 impl HttpContext for RequestContext {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let Some(engine) = self.engine.clone() else { return Action::Continue };
-        let authority = host::request_header(":authority").unwrap_or_default();
+        let headers = HeaderMap(host::request_headers());
         // Higress's Envoy names these `route_name`/`cluster_name`; stock Envoy ≥ 1.33 only has
         // them under `xds.` (envoyproxy/envoy#36619).
         let route_name = engine
@@ -87,24 +88,22 @@ impl HttpContext for RequestContext {
             .flatten();
         let route = RouteInfo {
             route_name: route_name.as_deref(),
-            authority: &authority,
+            authority: headers.get(":authority").unwrap_or_default(),
             cluster_name: cluster_name.as_deref(),
         };
         let Some(provider) = engine.select(&route) else { return Action::Continue };
-        let method = host::request_header(":method").unwrap_or_default();
-        let path = host::request_header(":path").unwrap_or_default();
-        let content_type = host::request_header("content-type");
-        let content_length = host::request_header("content-length").and_then(|v| v.trim().parse().ok());
         let head = RequestHead {
-            method: &method,
-            path: &path,
-            content_type: content_type.as_deref(),
-            content_length,
+            method: headers.get(":method").unwrap_or_default(),
+            path: headers.get(":path").unwrap_or_default(),
+            content_type: headers.get("content-type"),
+            content_length: headers.get("content-length").and_then(|v| v.trim().parse().ok()),
             has_body: !end_of_stream,
         };
         match Exchange::start(provider, &head, self.next_random()) {
             Ok((exchange, plan)) => {
-                apply_request_edits(&plan.edits);
+                let mut headers = headers;
+                headers.apply(&plan.edits, |e| host::set_request_header(e.name, e.value.as_deref()));
+                self.request_headers = headers;
                 self.read_body = plan.read_body;
                 self.exchange = Some(exchange);
                 if plan.read_body {
@@ -130,7 +129,9 @@ impl HttpContext for RequestContext {
         let body = host::buffer(BufferType::HttpRequestBody, body_size);
         match exchange.request_body(&body) {
             Ok(plan) => {
-                apply_request_edits(&plan.edits);
+                self.request_headers.apply(&plan.edits, |e| host::set_request_header(e.name, e.value.as_deref()));
+                // Nothing reads the request headers after this.
+                self.request_headers = HeaderMap::default();
                 if let Some(new_body) = plan.body {
                     host::replace_buffer(BufferType::HttpRequestBody, body_size, &new_body);
                 }

@@ -41,6 +41,43 @@ impl HeaderEdit {
     }
 }
 
+/// Headers as the host holds them (lower-case names, in order), kept by the glue so that it
+/// only makes the host calls that change something.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderMap(pub Vec<(String, String)>);
+
+impl HeaderMap {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Applies `edits` and hands `emit` those that change something. Each edit is a host call
+    /// (a crossing of the VM boundary), so a remove of an absent header, a set to the value
+    /// already there, and an edit that a later one of the same name overrides are skipped.
+    pub fn apply(&mut self, edits: &[HeaderEdit], mut emit: impl FnMut(&HeaderEdit)) {
+        for (i, e) in edits.iter().enumerate() {
+            let overridden = edits.get(i + 1..).is_some_and(|rest| rest.iter().any(|later| later.name == e.name));
+            if overridden {
+                continue;
+            }
+            let mut present = self.0.iter().filter(|(k, _)| k == e.name);
+            let unchanged = match (&e.value, present.next(), present.next()) {
+                (None, None, _) => true,
+                (Some(new), Some((_, old)), None) => new == old,
+                _ => false,
+            };
+            if unchanged {
+                continue;
+            }
+            self.0.retain(|(k, _)| k != e.name);
+            if let Some(v) = &e.value {
+                self.0.push((e.name.to_string(), v.clone()));
+            }
+            emit(e);
+        }
+    }
+}
+
 /// A response the filter sends itself; nothing goes upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalReply {
@@ -271,10 +308,7 @@ impl Exchange {
         if !path_needs_model {
             edits.push(HeaderEdit::set(":path", ex.upstream_path()));
         }
-        if read_body {
-            // The body may change size; the exact length is set again once it is known.
-            edits.push(HeaderEdit::remove("content-length"));
-        }
+        // With a body, the headers are held until `request_body` sets the final length.
         Ok((ex, HeadersPlan { edits, read_body }))
     }
 
@@ -607,6 +641,34 @@ fn safe_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
+        HeaderMap(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn header_edits_that_change_nothing_make_no_host_call() {
+        let mut headers = map(&[(":path", "/v1/chat/completions"), ("authorization", "Bearer client"), ("x", "1")]);
+        let edits = [
+            HeaderEdit::remove("authorization"),
+            HeaderEdit::remove("x-api-key"),
+            HeaderEdit::set("authorization", "Bearer sk"),
+            HeaderEdit::set(":path", "/v1/chat/completions"),
+            HeaderEdit::remove("x"),
+        ];
+        let mut calls = Vec::new();
+        headers.apply(&edits, |e| calls.push(e.clone()));
+        assert_eq!(calls, vec![HeaderEdit::set("authorization", "Bearer sk"), HeaderEdit::remove("x")]);
+        assert_eq!(headers, map(&[(":path", "/v1/chat/completions"), ("authorization", "Bearer sk")]));
+    }
+
+    #[test]
+    fn a_header_with_several_values_is_always_replaced() {
+        let mut headers = map(&[("a", "1"), ("a", "1")]);
+        let mut calls = 0;
+        headers.apply(&[HeaderEdit::set("a", "1")], |_| calls += 1);
+        assert_eq!((calls, headers), (1, map(&[("a", "1")])));
+    }
 
     /// Fuzz find (response_translation): an embeddings answer labelled `text/event-stream`
     /// went through the Anthropic Messages stream translator, and the OpenAI client got
