@@ -26,7 +26,9 @@ impl RequestContext {
             rng,
             exchange: None,
             request_headers: HeaderMap::default(),
-            read_body: false, response_mode: ResponseMode::Passthrough }
+            read_body: false,
+            response_mode: ResponseMode::Passthrough,
+        }
     }
 
     /// SplitMix64 over a per-VM seed: one random number per request without a host call.

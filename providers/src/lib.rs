@@ -14,4 +14,6 @@ pub mod stream;
 
 pub use config::{Engine, ProviderConfig};
 pub use error::ProxyError;
-pub use exchange::{BodyPlan, Exchange, HeaderEdit, HeaderMap, HeadersPlan, LocalReply, RequestHead, ResponseMode, ResponsePlan};
+pub use exchange::{
+    BodyPlan, Exchange, HeaderEdit, HeaderMap, HeadersPlan, LocalReply, RequestHead, ResponseMode, ResponsePlan,
+};

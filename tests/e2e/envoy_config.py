@@ -106,6 +106,31 @@ def access_log() -> list:
     }]
 
 
+def local_reply_config() -> dict:
+    """Envoy's own error answers as OpenAI errors.
+
+    When the upstream times out, resets or cannot be reached, Envoy answers by itself with a
+    text/plain body ("upstream request timeout"). If the filter is holding the response headers
+    of a translated answer at that moment, that reply goes straight to the client, past the
+    filter; and on passthrough routes the filter never translates it. An OpenAI client should
+    get an OpenAI error either way. The mapper only matches replies that carry a response flag
+    (UT, UF, UC, URX, NR, ...): the filter's own local replies have none and keep their bodies.
+    """
+    return {
+        "mappers": [{
+            "filter": {"response_flag_filter": {}},
+            "body_format_override": {
+                "json_format": {"error": {
+                    "message": "%LOCAL_REPLY_BODY%",
+                    "type": "api_error",
+                    "code": "%RESPONSE_CODE_DETAILS%",
+                }},
+                "content_type": "application/json",
+            },
+        }],
+    }
+
+
 def listener(name: str, address: str, port: int, wasm_path: str, plugin_config: str, upstream: str,
              route_timeout: str | None = None) -> dict:
     if upstream == "mock":
@@ -130,6 +155,7 @@ def listener(name: str, address: str, port: int, wasm_path: str, plugin_config: 
                     "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
                     "stat_prefix": name,
                     "access_log": access_log(),
+                    "local_reply_config": local_reply_config(),
                     # The filter rewrites :authority (to the provider host) and :path; the Wasm
                     # filter then clears the route cache. This catch-all virtual host sends every
                     # re-resolved route to the same upstream cluster.

@@ -17,9 +17,12 @@ Outcomes (each test's docstring has its own):
   * Error statuses keep their status (Anthropic 529 -> 503). Translated providers answer an
     OpenAI error body `{"error":{"message","type","param","code"}}`; deepseek's bytes pass
     through untouched.
-  * Envoy's own local replies (503 on reset, 504 on the route timeout) reach translated
-    clients as OpenAI error bodies (the filter translates them like any upstream error); for
-    the passthrough provider they stay Envoy's text/plain.
+  * Envoy's own local replies (503 on reset, 504 on the route timeout) are OpenAI error bodies
+    for every client: the HCM's `local_reply_config` (envoy_config.local_reply_config) turns
+    Envoy's text into `{"error":{"message":<Envoy's text>,"type":"api_error","code":<details>}}`,
+    which passthrough clients get as it is and translated clients through the filter's error
+    translation. That also covers the reply Envoy sends past the filter when it fails while the
+    filter holds a translated response's headers.
   * A stream whose connection ends *cleanly* mid-event (close-delimited body: the close is the
     end of the message) ends, for translated providers, with `data: {"error":...}` then
     `data: [DONE]`; passthrough gives exactly the bytes sent.
@@ -33,10 +36,6 @@ Outcomes (each test's docstring has its own):
   * After every fault the Wasm VM is intact: no trap in Envoy's log and the next normal
     request through the same listener works.
 
-Known defects, asserted as the correct behaviour and marked xfail(strict) so that a fix turns
-them into failures to un-mark:
-  * ENVOY_DIRECT_REPLY: an upstream failure while the filter holds a translated response's
-    headers gets Envoy's text/plain local reply, which bypasses the filter. Envoy config.
 """
 
 from __future__ import annotations
@@ -205,6 +204,19 @@ def openai_error(message: str, kind: str, code) -> bytes:
     """The bytes the filter writes: `{"error":{"message","type","param":null,"code"}}`, compact."""
     return json.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}},
                       separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def assert_envoy_error(got, message_start: str, code_start: str | None) -> None:
+    """Envoy's own local reply, shaped by local_reply_config: an OpenAI error whose message is
+    Envoy's text and whose code is Envoy's response code details. Through a translated route
+    the filter's error translation keeps the message and drops the code (`code_start` None)."""
+    assert got.ct() == "application/json", got.describe()
+    err = json.loads(got.body)["error"]
+    assert err["type"] == "api_error" and err["message"].startswith(message_start), got.describe()
+    if code_start is None:
+        assert err["code"] is None, got.describe()
+    else:
+        assert err["code"].startswith(code_start), got.describe()
 
 
 def generic_error(status: int) -> bytes:
@@ -412,16 +424,14 @@ def test_upstream_error_status(stack, vm_guard, provider, key, stream):
 def test_connection_dropped_before_response(stack, vm_guard, provider, kind, stream):
     """RST or FIN before the status line -> Envoy's 503 (`upstream connect error or
     disconnect/reset before headers`). Translated: that local reply goes through the filter's
-    error translation -> 503 OpenAI error `upstream error (HTTP 503)`. deepseek: Envoy's text."""
+    error translation -> 503 OpenAI error with Envoy's message. deepseek: Envoy's text as an
+    OpenAI error with Envoy's details as the code (local_reply_config)."""
     port = vm_guard(stack, provider)
     stack.mock.arm(None, fault={"kind": kind})
     got = call(port, provider, stream)
     assert got.status == 503 and got.ending == "complete", got.describe()
-    if provider in TRANSLATED:
-        assert got.ct() == "application/json", got.describe()
-        assert got.body == generic_error(503), got.describe()
-    else:
-        assert got.body.startswith(b"upstream connect error or disconnect/reset before headers"), got.describe()
+    assert_envoy_error(got, "upstream connect error or disconnect/reset before headers",
+                       None if provider in TRANSLATED else "upstream_reset_before_response_started")
 
 
 # --------------------------------------------------------------------------------------
@@ -496,18 +506,8 @@ def test_stream_connection_lost_mid_event(stack, vm_guard, provider, end):
 # Envoy answers itself, *bypassing the filter chain*, when the upstream fails after the filter
 # has taken the response headers and is holding them (ResponseMode::Buffer: every translated
 # non-SSE answer): FilterManager::sendLocalReply sees that response headers already entered
-# the encoder filters and sends a "direct" local reply to the codec. The filter never sees it,
-# so a translated client gets Envoy's text/plain instead of an OpenAI error body.
-ENVOY_DIRECT_REPLY = (
-    "Envoy bypasses the Wasm filter for its local reply when the upstream fails after the "
-    "response headers entered the filter (held in Buffer mode): the client gets Envoy's "
-    "text/plain body, not an OpenAI error. Not fixable in the filter (it gets no callback); "
-    "an HCM local_reply_config mapping to an OpenAI-shaped JSON body would fix it")
-
-
-def _held_headers_cases():
-    return [pytest.param(p, marks=pytest.mark.xfail(reason=ENVOY_DIRECT_REPLY, strict=True))
-            if p in TRANSLATED else p for p in PROVIDERS]
+# the encoder filters and sends a "direct" local reply to the codec. The filter never sees it;
+# local_reply_config (envoy_config.local_reply_config) is what makes that reply an OpenAI error.
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -529,14 +529,13 @@ def test_json_body_ends_early(stack, vm_guard, provider):
     assert got.body == openai_error(BAD_200_MESSAGE[provider], "api_error", "bad_upstream_response"), got.describe()
 
 
-@pytest.mark.parametrize("provider", _held_headers_cases())
+@pytest.mark.parametrize("provider", PROVIDERS)
 def test_json_body_connection_lost(stack, vm_guard, provider):
     """A non-streamed answer with a content-length, cut after half of it (premature close =
     upstream reset). deepseek: headers already went to the client -> 200 and a truncated body.
     Translated: the filter was holding the headers (Buffer mode), so Envoy can still answer:
     it sends 502 `upstream connect error or disconnect/reset before headers. reset reason:
-    protocol error`. CORRECT (asserted): 502 with an OpenAI error body. Actual: Envoy's
-    text/plain (xfail, see ENVOY_DIRECT_REPLY)."""
+    protocol error`, past the filter, as an OpenAI error (local_reply_config)."""
     port = vm_guard(stack, provider)
     full = harness.compact_json(OK_JSON[provider])
     cut = len(full) // 2
@@ -547,8 +546,8 @@ def test_json_body_connection_lost(stack, vm_guard, provider):
         assert got.status == 200 and got.body == full[:cut] and got.ending == "truncated", got.describe()
         return
     assert got.status == 502 and got.ending == "complete", got.describe()
-    assert got.ct() == "application/json", got.describe()
-    assert harness.check_error_shape("api_error", got.body) == [], got.describe()
+    assert_envoy_error(got, "upstream connect error or disconnect/reset before headers",
+                       "upstream_reset_after_response_started")
 
 
 # --------------------------------------------------------------------------------------
@@ -560,18 +559,14 @@ def test_json_body_connection_lost(stack, vm_guard, provider):
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_upstream_never_answers(timeout_stack, vm_guard, provider, stream):
     """No response at all -> Envoy's route timeout (1 s) -> 504 after ~1 s. Translated: the
-    local reply becomes the OpenAI error `upstream error (HTTP 504)`; deepseek: Envoy's
-    `upstream request timeout` text."""
+    local reply becomes the OpenAI error `upstream request timeout`; deepseek the same with
+    Envoy's details (`response_timeout`) as the code (local_reply_config)."""
     port = vm_guard(timeout_stack, provider)
     timeout_stack.mock.arm(None, fault={"kind": "hang", "hang_ms": 15000})
     got = call(port, provider, stream)
     assert got.status == 504 and got.ending == "complete", got.describe()
     assert 0.9 <= got.seconds < 5, f"answered after {got.seconds:.2f} s"
-    if provider in TRANSLATED:
-        assert got.ct() == "application/json", got.describe()
-        assert got.body == generic_error(504), got.describe()
-    else:
-        assert got.body == b"upstream request timeout", got.describe()
+    assert_envoy_error(got, "upstream request timeout", None if provider in TRANSLATED else "response_timeout")
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -594,13 +589,13 @@ def test_stream_stalls_mid_stream(timeout_stack, vm_guard, provider):
     assert "[DONE]" not in events and streamed_text(events) == "Hello", got.describe()
 
 
-@pytest.mark.parametrize("provider", _held_headers_cases())
+@pytest.mark.parametrize("provider", PROVIDERS)
 def test_json_body_stalls(timeout_stack, vm_guard, provider):
     """A non-streamed answer: headers and half the body, then silence -> the route timeout (1 s).
     deepseek: the headers went out already -> Envoy resets the downstream stream: 200 and a
     truncated body. Translated: the filter holds the headers, so Envoy can still answer 504.
-    CORRECT (asserted): 504 with an OpenAI error body. Actual: Envoy's text/plain `upstream
-    request timeout` (xfail, see ENVOY_DIRECT_REPLY)."""
+    It does so past the filter: 504 `upstream request timeout` as an OpenAI error
+    (local_reply_config)."""
     port = vm_guard(timeout_stack, provider)
     full = harness.compact_json(OK_JSON[provider])
     cut = len(full) // 2
@@ -614,8 +609,7 @@ def test_json_body_stalls(timeout_stack, vm_guard, provider):
             got.describe()
         return
     assert got.status == 504 and got.ending == "complete", got.describe()
-    assert got.ct() == "application/json", got.describe()
-    assert harness.check_error_shape("api_error", got.body) == [], got.describe()
+    assert_envoy_error(got, "upstream request timeout", "response_timeout")
 
 
 # --------------------------------------------------------------------------------------

@@ -126,12 +126,26 @@ pub fn translate_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
         Some(r) => (non_empty(&r.code), non_empty(&r.message)),
         None => (None, None),
     };
-    let message = match (code, message) {
+    // DashScope's compatible mode, and Envoy's own replies (local_reply_config), are OpenAI
+    // errors: `{"error":{"message","code"}}`.
+    let openai_message = match message {
+        Some(_) => None,
+        None => openai_error_message(body),
+    };
+    let message = match (code, message.or(openai_message.as_deref())) {
         (_, Some(m)) => Cow::Borrowed(m),
         (Some(c), None) => Cow::Owned(format!("upstream error {c} (HTTP {status})")),
         (None, None) => Cow::Owned(format!("upstream error (HTTP {status})")),
     };
     (status, error_body(error_kind(status), &message, code))
+}
+
+/// `error.message` of an OpenAI-shaped error body.
+fn openai_error_message(body: &[u8]) -> Option<String> {
+    let view = crate::json::ObjectView::parse(body).ok()?;
+    let error = crate::json::ObjectView::parse(view.get("error")?.get().as_bytes()).ok()?;
+    let message = error.get_str("message").ok().flatten()?;
+    (!message.is_empty()).then(|| message.into_owned())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -695,6 +709,16 @@ mod tests {
                 418,
                 r#"{"message":"short and stout"}"#,
                 json!({"message":"short and stout","type":"invalid_request_error","param":null,"code":null}),
+            ),
+            (
+                504,
+                r#"{"error":{"code":"response_timeout","message":"upstream request timeout","type":"api_error"}}"#,
+                json!({"message":"upstream request timeout","type":"api_error","param":null,"code":null}),
+            ),
+            (
+                503,
+                r#"{"error":{"message":""}}"#,
+                json!({"message":"upstream error (HTTP 503)","type":"api_error","param":null,"code":null}),
             ),
         ];
         for (status, body, want) in cases {
