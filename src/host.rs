@@ -9,8 +9,9 @@ pub fn request_headers() -> Vec<(String, String)> {
     hostcalls::get_map(MapType::HttpRequestHeaders).unwrap_or_default()
 }
 
-pub fn response_header(name: &str) -> Option<String> {
-    hostcalls::get_map_value(MapType::HttpResponseHeaders, name).ok().flatten()
+/// All response headers in one host call (lower-case names).
+pub fn response_headers() -> Vec<(String, String)> {
+    hostcalls::get_map(MapType::HttpResponseHeaders).unwrap_or_default()
 }
 
 /// Sets (`Some`) or removes (`None`) a request header; failures are logged, not fatal.

@@ -15,6 +15,8 @@ pub struct RequestContext {
     exchange: Option<Exchange>,
     /// The request headers as they will go upstream, so that only real changes cost host calls.
     request_headers: HeaderMap,
+    /// The response headers while they are held (`ResponseMode::Buffer`).
+    response_headers: HeaderMap,
     read_body: bool,
     response_mode: ResponseMode,
 }
@@ -26,6 +28,7 @@ impl RequestContext {
             rng,
             exchange: None,
             request_headers: HeaderMap::default(),
+            response_headers: HeaderMap::default(),
             read_body: false,
             response_mode: ResponseMode::Passthrough,
         }
@@ -148,12 +151,10 @@ impl HttpContext for RequestContext {
         if !exchange.needs_response() {
             return Action::Continue;
         }
-        let status = host::response_header(":status").and_then(|s| s.parse().ok()).unwrap_or(0);
-        let content_type = host::response_header("content-type");
-        let plan = exchange.response_headers(status, content_type.as_deref(), host::now_secs());
-        for e in &plan.edits {
-            host::set_response_header(e.name, e.value.as_deref());
-        }
+        let mut headers = HeaderMap(host::response_headers());
+        let status = headers.get(":status").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let plan = exchange.response_headers(status, headers.get("content-type"), host::now_secs());
+        headers.apply(&plan.edits, |e| host::set_response_header(e.name, e.value.as_deref()));
         self.response_mode = plan.mode;
         if end_of_stream && plan.mode != ResponseMode::Passthrough {
             // No body will follow (an empty 429 from a load balancer, say): no body callback
@@ -162,6 +163,7 @@ impl HttpContext for RequestContext {
         }
         if plan.mode == ResponseMode::Buffer {
             // Hold the headers: status and length are known once the body is translated.
+            self.response_headers = headers;
             Action::Pause
         } else {
             Action::Continue
@@ -176,9 +178,8 @@ impl HttpContext for RequestContext {
             ResponseMode::Buffer => {
                 let body = host::buffer(BufferType::HttpResponseBody, body_size);
                 let plan = exchange.response_body(&body);
-                for e in &plan.edits {
-                    host::set_response_header(e.name, e.value.as_deref());
-                }
+                let mut headers = std::mem::take(&mut self.response_headers);
+                headers.apply(&plan.edits, |e| host::set_response_header(e.name, e.value.as_deref()));
                 if let Some(new_body) = plan.body {
                     host::replace_buffer(BufferType::HttpResponseBody, body_size, &new_body);
                 }
