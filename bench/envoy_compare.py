@@ -47,6 +47,7 @@ LOOPBACK = "127.0.0.1"
 VARIANTS = {
     "plain": "Envoy, router only",
     "noop": "Envoy + no-op Wasm filter",
+    "hold": "Envoy + no-op filter holding headers, reading the body",
     "ai": "Envoy + ai-proxy",
 }
 MAX_DURATION_S = 120
@@ -264,6 +265,9 @@ def sut_config(
     if variant == "noop":
         assert wasm is not None
         filters = wasm_filter("noop", wasm, "")
+    elif variant == "hold":
+        assert wasm is not None
+        filters = wasm_filter("hold", wasm, "hold-body")
     elif variant == "ai":
         assert wasm is not None
         filters = wasm_filter("ai-proxy", wasm, configuration)
@@ -622,7 +626,14 @@ def summarize(runs: list[dict], variants: list[str]) -> tuple[dict, dict]:
         return [ra[k] - rb[k] for k in sorted(ra) if k in rb]
 
     derived: dict = {}
-    for a, b, name in (("noop", "plain", "noop_over_plain"), ("ai", "noop", "ai_over_noop"), ("ai", "plain", "ai_over_plain")):
+    pairs = (
+        ("noop", "plain", "noop_over_plain"),
+        ("hold", "noop", "hold_over_noop"),
+        ("ai", "noop", "ai_over_noop"),
+        ("ai", "hold", "ai_over_hold"),
+        ("ai", "plain", "ai_over_plain"),
+    )
+    for a, b, name in pairs:
         if a in summary and b in summary:
             d = paired(a, b, "cpu_us_per_req")
             derived[f"cpu_us_per_req_{name}"] = median(d)
@@ -664,7 +675,9 @@ def markdown(name: str, sc: dict, runs: list[dict], summary: dict, derived: dict
     facts = []
     labels = {
         "noop_over_plain": "no-op Wasm filter over plain Envoy (cost of any Wasm filter)",
+        "hold_over_noop": "holding the headers and reading the body, over the no-op filter",
         "ai_over_noop": "ai-proxy over the no-op filter (ai-proxy's own work)",
+        "ai_over_hold": "ai-proxy over the body-reading no-op filter",
         "ai_over_plain": "ai-proxy over plain Envoy (total)",
     }
     for key, label in labels.items():
@@ -672,7 +685,7 @@ def markdown(name: str, sc: dict, runs: list[dict], summary: dict, derived: dict
         if k in derived:
             rounds_txt = ", ".join(f"{x:+.1f}" for x in derived[k + "_rounds"])
             facts.append(f"- CPU µs/request, {label}: **{derived[k]:+.1f}** (per round: {rounds_txt})")
-    for v in ("noop", "ai"):
+    for v in ("noop", "hold", "ai"):
         if f"rps_ratio_{v}_to_plain" in derived:
             facts.append(
                 f"- {VARIANTS[v]} vs plain: throughput ×{derived[f'rps_ratio_{v}_to_plain']:.3f}, "
@@ -731,7 +744,8 @@ def parse_args(argv: list[str]):
     ap.add_argument("--config", default=None,
                     help="ai-proxy YAML configuration for every selected scenario "
                          "(default: each scenario's own, e.g. bench/configs/openai.yaml)")
-    ap.add_argument("--variants", default="plain,noop,ai", help="comma-separated subset of plain,noop,ai")
+    ap.add_argument("--variants", default="plain,noop,ai", help="comma-separated subset of plain,noop,hold,ai (hold: the no-op module holding the headers "
+                    "and reading the body, the floor of any body-reading filter)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds; each runs every variant once, order rotated")
     ap.add_argument("--duration", type=int, default=10, help="seconds of load per variant per round")
     ap.add_argument("--warmup", type=int, default=2, help="seconds of unrecorded load per variant before round 1")
@@ -798,10 +812,11 @@ def main(argv: list[str]) -> int:
         raise BenchError("wrk not found: install it (Debian/Ubuntu: sudo apt-get install -y wrk), or pass --wrk PATH")
     args.wrk = wrk
     wasm = {}
-    if "noop" in variants:
-        wasm["noop"] = resolve(args.noop_wasm)
-        if not wasm["noop"].is_file():
-            raise BenchError(f"{wasm['noop']} missing: cargo build --release --target wasm32-wasip1 -p noop-filter")
+    for v in ("noop", "hold"):  # the same module; `hold` configures it to read the body
+        if v in variants:
+            wasm[v] = resolve(args.noop_wasm)
+            if not wasm[v].is_file():
+                raise BenchError(f"{wasm[v]} missing: cargo build --release --target wasm32-wasip1 -p noop-filter")
     if "ai" in variants:
         wasm["ai"] = resolve(args.ai_proxy_wasm)
         if not wasm["ai"].is_file():
