@@ -10,6 +10,7 @@ use crate::dialect::anthropic::{from_messages, inbound, messages_stream, to_mess
 use crate::dialect::{dashscope, gemini};
 use crate::dialect::{openai, Dialect, StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
+use crate::json::ObjectView;
 use crate::providers::{Auth, PathCtx};
 use std::sync::Arc;
 
@@ -323,46 +324,11 @@ impl Exchange {
         let prepared = match (self.api, self.translation) {
             (None, _) => openai::prepare_original(body, &p),
             (Some(kind), Translation::None) => openai::prepare_request(kind, body, &p).map_err(err)?,
-            (Some(kind), Translation::ChatToMessages) => {
-                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
-                let opts = to_messages::RequestOptions { default_max_tokens: CLAUDE_DEFAULT_MAX_TOKENS };
-                let t = to_messages::build_request(body, &model, &opts).map_err(err)?;
-                openai::Prepared::translated(t, model, &p)
-            }
-            (Some(kind), Translation::MessagesToChat) => {
-                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
-                let t = inbound::build_chat_request(body, &model, p.stream_usage).map_err(err)?;
-                openai::Prepared::translated(t, model, &p)
-            }
-            (Some(kind), Translation::ChatToGemini) => {
-                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
-                let t = gemini::request::build_request(body, &p.endpoint.options.gemini).map_err(err)?;
-                openai::Prepared::translated(t, model, &p)
-            }
-            (Some(kind), Translation::ChatToDashScope) => {
-                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
-                let r = dashscope::request::build_request(body, &model, &p.endpoint.options.qwen).map_err(err)?;
-                self.multimodal = r.multimodal;
-                let t = to_messages::Translated { body: r.body, stream: r.stream, include_usage: r.include_usage };
-                openai::Prepared::translated(t, model, &p)
-            }
-            (Some(kind), Translation::EmbeddingsToDashScope) => {
-                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
-                self.embeddings_base64 = dashscope::embeddings::wants_base64(body);
-                let body = dashscope::embeddings::build_request(body, &model).map_err(err)?;
-                openai::Prepared { body: Some(body), model, ..openai::Prepared::default() }
-            }
-            (Some(kind), Translation::RerankToDashScope) => {
-                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
-                let body = dashscope::rerank::build_request(body, &model).map_err(err)?;
-                openai::Prepared { body: Some(body), model, ..openai::Prepared::default() }
-            }
-            (Some(kind), Translation::EmbeddingsToGemini) => {
-                let model = openai::mapped_model(kind, body, &p).map_err(err)?;
-                self.embeddings_base64 = gemini::embeddings::wants_base64(body);
-                let body = gemini::embeddings::build_request(body, &model).map_err(err)?;
-                // Settings are generation parameters: they do not apply to embeddings.
-                openai::Prepared { body: Some(body), model, ..openai::Prepared::default() }
+            (Some(kind), translation) => {
+                // Parsed once: the model mapping and the translator read the same view.
+                let view = openai::parse_body(body).map_err(err)?;
+                let model = openai::mapped_model(kind, &view, &p).map_err(err)?;
+                self.translate_request(kind, translation, &view, model).map_err(err)?
             }
         };
         self.model = prepared.model;
@@ -393,6 +359,48 @@ impl Exchange {
         let len = prepared.body.as_ref().map_or(body.len(), Vec::len);
         edits.push(HeaderEdit::set("content-length", len.to_string()));
         Ok(BodyPlan { edits, body: prepared.body })
+    }
+
+    /// A translated request body (`translation` is not `None`), before `customSettings`.
+    fn translate_request(
+        &mut self,
+        kind: ApiKind,
+        translation: Translation,
+        view: &ObjectView<'_>,
+        model: String,
+    ) -> Result<openai::Prepared, ProxyError> {
+        let p = &self.provider;
+        let body = view.input();
+        let t = match translation {
+            Translation::None => return openai::prepare_request(kind, body, p),
+            Translation::ChatToMessages => {
+                let opts = to_messages::RequestOptions { default_max_tokens: CLAUDE_DEFAULT_MAX_TOKENS };
+                to_messages::translate_request(view, &model, &opts)?
+            }
+            Translation::MessagesToChat => inbound::translate_chat_request(view, &model, p.stream_usage)?,
+            Translation::ChatToGemini => gemini::request::translate_request(view, &p.endpoint.options.gemini)?,
+            Translation::ChatToDashScope => {
+                let r = dashscope::request::translate_request(view, &model, &p.endpoint.options.qwen)?;
+                self.multimodal = r.multimodal;
+                to_messages::Translated { body: r.body, stream: r.stream, include_usage: r.include_usage }
+            }
+            // Settings are generation parameters: they do not apply to embeddings and rerank.
+            Translation::EmbeddingsToDashScope => {
+                self.embeddings_base64 = dashscope::embeddings::wants_base64(body);
+                let body = dashscope::embeddings::build_request(body, &model)?;
+                return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
+            }
+            Translation::RerankToDashScope => {
+                let body = dashscope::rerank::build_request(body, &model)?;
+                return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
+            }
+            Translation::EmbeddingsToGemini => {
+                self.embeddings_base64 = gemini::embeddings::wants_base64(body);
+                let body = gemini::embeddings::build_request(body, &model)?;
+                return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
+            }
+        };
+        Ok(openai::Prepared::translated(t, model, p))
     }
 
     /// Whether the response needs the core at all; when false the glue skips the response

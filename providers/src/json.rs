@@ -82,6 +82,11 @@ impl<'a> ObjectView<'a> {
         Ok(ObjectView { input, members })
     }
 
+    /// The document the view was parsed from.
+    pub fn input(&self) -> &'a [u8] {
+        self.input
+    }
+
     pub fn members(&self) -> &[Member<'a>] {
         &self.members
     }

@@ -33,8 +33,7 @@ impl Prepared {
 
 /// Validates the body as a JSON object and returns the upstream model for it (mapped; the
 /// `*` target fills a missing model; an empty result is an error where the API needs one).
-pub fn mapped_model(api: ApiKind, body: &[u8], cfg: &ProviderConfig) -> Result<String, ProxyError> {
-    let view = ObjectView::parse(body).map_err(view_error)?;
+pub fn mapped_model(api: ApiKind, view: &ObjectView<'_>, cfg: &ProviderConfig) -> Result<String, ProxyError> {
     let requested = view
         .get_str("model")
         .map_err(|_| ProxyError::invalid_request("`model` must be a string").with_param("model"))?
@@ -115,6 +114,12 @@ pub fn prepare_original(body: &[u8], cfg: &ProviderConfig) -> Prepared {
         with_settings
     };
     Prepared { body, model, stream, usage_injected: false, include_usage: false }
+}
+
+/// The client's body as a JSON object view; malformed JSON or another JSON type → 400. Parsed
+/// once per request: the model mapping and the translators all read this view.
+pub fn parse_body(body: &[u8]) -> Result<ObjectView<'_>, ProxyError> {
+    ObjectView::parse(body).map_err(view_error)
 }
 
 fn view_error(e: ViewError) -> ProxyError {

@@ -41,7 +41,7 @@
 use crate::dialect::anthropic::to_messages::Translated;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
-use crate::json::{ObjectView, ViewError};
+use crate::json::ObjectView;
 use crate::stream::sse::{Block, SseDecoder};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -83,8 +83,16 @@ const BILLING_HEADER: &str = "x-anthropic-billing-header:";
 /// `model`. `stream_usage`: the upstream accepts `stream_options.include_usage` (needed to
 /// report usage in `message_delta`).
 pub fn build_chat_request(body: &[u8], model: &str, stream_usage: bool) -> Result<Translated, ProxyError> {
-    let view = ObjectView::parse(body).map_err(view_error)?;
-    let mut out = ObjWriter::new(body.len() + 256);
+    translate_chat_request(&crate::dialect::openai::parse_body(body)?, model, stream_usage)
+}
+
+/// The same over a body already parsed (the exchange parses it once for all steps).
+pub fn translate_chat_request(
+    view: &ObjectView<'_>,
+    model: &str,
+    stream_usage: bool,
+) -> Result<Translated, ProxyError> {
+    let mut out = ObjWriter::new(view.input().len() + 256);
     out.value("model", model)?;
 
     let mut messages: Vec<ChatMessage<'_>> = Vec::new();
@@ -193,15 +201,6 @@ pub fn build_chat_request(body: &[u8], model: &str, stream_usage: bool) -> Resul
     }
 
     Ok(Translated { body: out.finish(), stream, include_usage })
-}
-
-fn view_error(e: ViewError) -> ProxyError {
-    match e {
-        ViewError::Malformed(msg) => {
-            ProxyError::invalid_request(format!("the request body is not valid JSON: {msg}")).with_code("invalid_json")
-        }
-        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
-    }
 }
 
 fn parse<'a, T: Deserialize<'a>>(raw: &'a RawValue, param: &'static str) -> Result<T, ProxyError> {

@@ -68,7 +68,7 @@
 //!   `temperature` / `top_p` pass through unchanged; `null` members are not sent.
 
 use crate::error::ProxyError;
-use crate::json::{ObjectView, ViewError};
+use crate::json::ObjectView;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -136,21 +136,21 @@ const HANDLED: &[&str] = &[
 
 /// Translates an OpenAI chat body (already validated as a JSON object) for `model`.
 pub fn build_request(body: &[u8], model: &str, opts: &RequestOptions) -> Result<Translated, ProxyError> {
-    let view = ObjectView::parse(body).map_err(|e| match e {
-        ViewError::Malformed(m) => ProxyError::invalid_request(format!("the request body is not valid JSON: {m}")),
-        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
-    })?;
+    translate_request(&crate::dialect::openai::parse_body(body)?, model, opts)
+}
 
+/// `build_request` over a body already parsed (the exchange parses it once for all steps).
+pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptions) -> Result<Translated, ProxyError> {
     let stream = view
         .get_bool("stream")
         .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?
         .unwrap_or(false);
-    let include_usage = member(&view, "stream_options")
+    let include_usage = member(view, "stream_options")
         .and_then(|raw| serde_json::from_str::<StreamOptions>(raw.get()).ok())
         .and_then(|o| o.include_usage)
         .unwrap_or(false);
 
-    if let Some(raw) = member(&view, "n") {
+    if let Some(raw) = member(view, "n") {
         if uint(raw, "n")? > 1 {
             return Err(
                 ProxyError::invalid_request("`n` greater than 1 is not supported by this model").with_param("n")
@@ -159,14 +159,14 @@ pub fn build_request(body: &[u8], model: &str, opts: &RequestOptions) -> Result<
     }
 
     // max_tokens and thinking.
-    let client_max = match member(&view, "max_completion_tokens") {
+    let client_max = match member(view, "max_completion_tokens") {
         Some(raw) => Some((uint(raw, "max_completion_tokens")?, "max_completion_tokens")),
-        None => match member(&view, "max_tokens") {
+        None => match member(view, "max_tokens") {
             Some(raw) => Some((uint(raw, "max_tokens")?, "max_tokens")),
             None => None,
         },
     };
-    let (thinking, budget) = thinking(&view)?;
+    let (thinking, budget) = thinking(view)?;
     let max_tokens = match (client_max, budget) {
         (Some((max, param)), Some(budget)) if max <= budget => {
             return Err(ProxyError::invalid_request(format!(
@@ -182,7 +182,7 @@ pub fn build_request(body: &[u8], model: &str, opts: &RequestOptions) -> Result<
 
     // System prompt and turns.
     let mut system = Vec::new();
-    if let Some(raw) = member(&view, "system") {
+    if let Some(raw) = member(view, "system") {
         collect_system(raw, "system", &mut system)?;
     }
     let messages_raw = view
@@ -205,19 +205,19 @@ pub fn build_request(body: &[u8], model: &str, opts: &RequestOptions) -> Result<
         // Stable: tool results first, the rest in order.
         turn.blocks.sort_by_key(|b| !matches!(b, Block::ToolResult(_)));
     }
-    let instruction = response_format_instruction(&view)?;
+    let instruction = response_format_instruction(view)?;
     let system = system_out(&system, instruction.as_deref());
 
     // Tools.
-    let tools = tools(&view)?;
-    let tool_choice = if tools.is_empty() { None } else { tool_choice(&view)? };
+    let tools = tools(view)?;
+    let tool_choice = if tools.is_empty() { None } else { tool_choice(view)? };
 
-    let stop = stop_sequences(&view)?;
-    let metadata = metadata(&view)?;
+    let stop = stop_sequences(view)?;
+    let metadata = metadata(view)?;
     let service_tier = view.get_str("service_tier").ok().flatten().filter(|t| t == "auto" || t == "standard_only");
 
     // Write the body: our members first, then the pass-through ones in the client's order.
-    let mut w = ObjectWriter::new(body.len() + 256);
+    let mut w = ObjectWriter::new(view.input().len() + 256);
     w.member("model", &model)?;
     if let Some(system) = &system {
         w.member("system", system)?;

@@ -66,7 +66,7 @@
 //!   `verbosity`, `prompt_cache_key`, `prompt_cache_retention`, `frequency_penalty`.
 
 use crate::error::ProxyError;
-use crate::json::{ObjectView, ViewError};
+use crate::json::ObjectView;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -158,21 +158,22 @@ enum Kind {
 
 /// Translates an OpenAI chat body (a JSON object) for the mapped `model`.
 pub fn build_request(body: &[u8], model: &str, opts: &QwenOptions) -> Result<NativeRequest, ProxyError> {
-    let view = ObjectView::parse(body).map_err(|e| match e {
-        ViewError::Malformed(m) => ProxyError::invalid_request(format!("the request body is not valid JSON: {m}")),
-        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
-    })?;
+    translate_request(&crate::dialect::openai::parse_body(body)?, model, opts)
+}
+
+/// The same over a body already parsed (the exchange parses it once for all steps).
+pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &QwenOptions) -> Result<NativeRequest, ProxyError> {
     let stream = view
         .get_bool("stream")
         .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?
         .unwrap_or(false);
-    let include_usage = member(&view, "stream_options")
+    let include_usage = member(view, "stream_options")
         .and_then(object)
         .and_then(|o| o.get_bool("include_usage").ok().flatten())
         .unwrap_or(false);
 
     // The conversation.
-    let raw = member(&view, "messages")
+    let raw = member(view, "messages")
         .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
     let list: Vec<&RawValue> = serde_json::from_str(raw.get())
         .map_err(|_| ProxyError::invalid_request("`messages` must be an array").with_param("messages"))?;
@@ -185,10 +186,10 @@ pub fn build_request(body: &[u8], model: &str, opts: &QwenOptions) -> Result<Nat
     }
     let multimodal = multimodal_model(model) || messages.iter().any(|m| m.media);
 
-    let params = parameters(&view, opts, stream)?;
+    let params = parameters(view, opts, stream)?;
 
     // Write the body.
-    let mut out = Vec::with_capacity(body.len() + 256);
+    let mut out = Vec::with_capacity(view.input().len() + 256);
     out.extend_from_slice(b"{\"model\":");
     jstr(&mut out, model);
     out.extend_from_slice(b",\"input\":{\"messages\":[");

@@ -95,7 +95,7 @@
 
 use crate::dialect::anthropic::to_messages::Translated;
 use crate::error::ProxyError;
-use crate::json::{ObjectView, ViewError};
+use crate::json::ObjectView;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -162,22 +162,23 @@ const HANDLED: &[&str] = &[
 /// Translates an OpenAI chat body (a JSON object). The model is not part of a Gemini body;
 /// it goes in the path.
 pub fn build_request(body: &[u8], opts: &GeminiOptions) -> Result<Translated, ProxyError> {
-    let view = ObjectView::parse(body).map_err(|e| match e {
-        ViewError::Malformed(m) => ProxyError::invalid_request(format!("the request body is not valid JSON: {m}")),
-        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
-    })?;
+    translate_request(&crate::dialect::openai::parse_body(body)?, opts)
+}
+
+/// The same over a body already parsed (the exchange parses it once for all steps).
+pub fn translate_request(view: &ObjectView<'_>, opts: &GeminiOptions) -> Result<Translated, ProxyError> {
     let stream = view
         .get_bool("stream")
         .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?
         .unwrap_or(false);
-    let include_usage = member(&view, "stream_options")
+    let include_usage = member(view, "stream_options")
         .and_then(object)
         .and_then(|o| o.get_bool("include_usage").ok().flatten())
         .unwrap_or(false);
 
     // The conversation.
     let mut conv = Conversation::default();
-    if let Some(raw) = member(&view, "systemInstruction") {
+    if let Some(raw) = member(view, "systemInstruction") {
         let bad = || {
             ProxyError::invalid_request("`systemInstruction` must be a Gemini Content object with `parts`")
                 .with_param("systemInstruction")
@@ -186,7 +187,7 @@ pub fn build_request(body: &[u8], opts: &GeminiOptions) -> Result<Translated, Pr
         let parts: Vec<&RawValue> = serde_json::from_str(parts.get()).map_err(|_| bad())?;
         conv.system.extend(parts.into_iter().map(Part::Raw));
     }
-    let messages = member(&view, "messages")
+    let messages = member(view, "messages")
         .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
     let messages: Vec<&RawValue> = serde_json::from_str(messages.get())
         .map_err(|_| ProxyError::invalid_request("`messages` must be an array").with_param("messages"))?;
@@ -197,13 +198,13 @@ pub fn build_request(body: &[u8], opts: &GeminiOptions) -> Result<Translated, Pr
         return Err(bad_message("`messages` must contain at least one non-empty user or assistant message"));
     }
 
-    let (declarations, native_tools) = tools(&view)?;
+    let (declarations, native_tools) = tools(view)?;
     let has_tools = !declarations.is_empty() || !native_tools.is_empty();
-    let tool_config = if has_tools && !view.contains("toolConfig") { tool_config(&view)? } else { None };
-    let generation = generation_config(&view, opts)?;
+    let tool_config = if has_tools && !view.contains("toolConfig") { tool_config(view)? } else { None };
+    let generation = generation_config(view, opts)?;
 
     // Write the body: ours first, then the pass-through members in the client's order.
-    let mut out = Vec::with_capacity(body.len() + 256);
+    let mut out = Vec::with_capacity(view.input().len() + 256);
     let first = &mut true;
     out.push(b'{');
     key(&mut out, first, "contents");
