@@ -744,7 +744,7 @@ def parse_args(argv: list[str]):
     ap.add_argument("--config", default=None,
                     help="ai-proxy YAML configuration for every selected scenario "
                          "(default: each scenario's own, e.g. bench/configs/openai.yaml)")
-    ap.add_argument("--variants", default="plain,noop,ai", help="comma-separated subset of plain,noop,hold,ai (hold: the no-op module holding the headers "
+    ap.add_argument("--variants", default="plain,noop,hold,ai", help="comma-separated subset of plain,noop,hold,ai (hold: the no-op module holding the headers "
                     "and reading the body, the floor of any body-reading filter)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds; each runs every variant once, order rotated")
     ap.add_argument("--duration", type=int, default=10, help="seconds of load per variant per round")
