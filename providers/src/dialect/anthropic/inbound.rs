@@ -41,11 +41,17 @@
 use crate::dialect::anthropic::to_messages::Translated;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
-use crate::json::ObjectView;
+use crate::json::{as_array, as_object, as_str, ObjectView};
 use crate::stream::sse::{Block, SseDecoder};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+
+// JSON is read through `ObjectView` and written by hand rather than through derived serde
+// structs: each derived struct costs kilobytes of Wasm, and V8 turns every byte of the module
+// into about 20 bytes of Envoy memory. The readers keep serde's rules: an absent or `null`
+// optional member is `None`, a member of the wrong type is an error, unknown members are
+// ignored.
 
 // ---------------------------------------------------------------------------------------------
 // Request: Messages → chat completions
@@ -93,7 +99,7 @@ pub fn translate_chat_request(
     stream_usage: bool,
 ) -> Result<Translated, ProxyError> {
     let mut out = ObjWriter::new(view.input().len() + 256);
-    out.value("model", model)?;
+    push_str(out.member("model"), model);
 
     let mut messages: Vec<ChatMessage<'_>> = Vec::new();
     if let Some(raw) = view.get("system") {
@@ -104,28 +110,36 @@ pub fn translate_chat_request(
     let raw_messages = view
         .get("messages")
         .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
-    let input: Vec<InMessage<'_>> = parse(raw_messages, "messages")?;
+    let input = read_messages(raw_messages).map_err(|e| invalid("messages", &e))?;
     for (i, m) in input.iter().enumerate() {
         convert_message(i, m, &mut messages)?;
     }
-    out.value("messages", &messages)?;
+    write_chat_messages(out.member("messages"), &messages);
 
     for key in ["max_tokens", "temperature", "top_p"] {
-        if let Some(raw) = non_null(view.get(key)) {
+        if let Some(raw) = view.value(key) {
             out.raw(key, raw.get());
         }
     }
-    if let Some(raw) = non_null(view.get("stop_sequences")) {
-        let stop: Vec<Cow<'_, str>> = parse(raw, "stop_sequences")?;
+    if let Some(raw) = view.value("stop_sequences") {
+        let stop = read_strings(raw).map_err(|e| invalid("stop_sequences", &e))?;
         if !stop.is_empty() {
-            out.value("stop", &stop)?;
+            let buf = out.member("stop");
+            buf.push(b'[');
+            for (n, s) in stop.iter().enumerate() {
+                if n > 0 {
+                    buf.push(b',');
+                }
+                push_str(buf, s);
+            }
+            buf.push(b']');
         }
     }
     let stream = view
         .get_bool("stream")
         .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?;
     if let Some(stream) = stream {
-        out.value("stream", &stream)?;
+        out.raw("stream", if stream { "true" } else { "false" });
     }
     let stream = stream.unwrap_or(false);
     let include_usage = stream && stream_usage;
@@ -133,56 +147,60 @@ pub fn translate_chat_request(
         out.raw("stream_options", r#"{"include_usage":true}"#);
     }
 
-    let tools = match non_null(view.get("tools")) {
-        Some(raw) => convert_tools(parse(raw, "tools")?)?,
+    let tools = match view.value("tools") {
+        Some(raw) => convert_tools(read_tools(raw).map_err(|e| invalid("tools", &e))?)?,
         None => Vec::new(),
     };
     if !tools.is_empty() {
-        out.value("tools", &tools)?;
-        if let Some(raw) = non_null(view.get("tool_choice")) {
-            let choice: ToolChoiceIn<'_> = parse(raw, "tool_choice")?;
-            out.value("tool_choice", &tool_choice(&choice)?)?;
+        write_tools(out.member("tools"), &tools);
+        if let Some(raw) = view.value("tool_choice") {
+            let choice = read_tool_choice(raw).map_err(|e| invalid("tool_choice", &e))?;
+            write_tool_choice(out.member("tool_choice"), &choice)?;
             if choice.disable_parallel_tool_use == Some(true) {
-                out.value("parallel_tool_calls", &false)?;
+                out.raw("parallel_tool_calls", "false");
             }
         }
     }
 
-    let output_config: Option<OutputConfigIn<'_>> = match non_null(view.get("output_config")) {
-        Some(raw) => Some(parse(raw, "output_config")?),
+    let output_config = match view.value("output_config") {
+        Some(raw) => Some(read_output_config(raw).map_err(|e| invalid("output_config", &e))?),
         None => None,
     };
     let mut effort = output_config.as_ref().and_then(|c| c.effort.as_deref()).map(effort_level);
     if effort.is_none() {
-        if let Some(raw) = non_null(view.get("thinking")) {
-            let thinking: ThinkingIn<'_> = parse(raw, "thinking")?;
+        if let Some(raw) = view.value("thinking") {
+            let thinking = read_thinking(raw).map_err(|e| invalid("thinking", &e))?;
             if thinking.kind == "enabled" {
                 effort = Some(budget_effort(thinking.budget_tokens.unwrap_or(0)));
             }
         }
     }
     if let Some(effort) = effort {
-        out.value("reasoning_effort", effort)?;
+        push_str(out.member("reasoning_effort"), effort);
     }
     let format = match output_config.and_then(|c| c.format) {
         Some(f) => Some(f),
-        None => match non_null(view.get("output_format")) {
-            Some(raw) => Some(parse::<FormatIn<'_>>(raw, "output_format")?),
+        None => match view.value("output_format") {
+            Some(raw) => Some(read_format(raw).map_err(|e| invalid("output_format", &e))?),
             None => None,
         },
     };
     if let Some(format) = format {
-        out.value("response_format", &response_format(&format)?)?;
+        let schema = response_format_schema(&format)?;
+        let buf = out.member("response_format");
+        buf.extend_from_slice(br#"{"type":"json_schema","json_schema":{"name":"response","schema":"#);
+        buf.extend_from_slice(schema.get().as_bytes());
+        buf.extend_from_slice(b"}}");
     }
 
-    if let Some(raw) = non_null(view.get("metadata")) {
-        let metadata: MetadataIn<'_> = parse(raw, "metadata")?;
-        if let Some(user) = metadata.user_id {
-            out.value("user", &user)?;
+    if let Some(raw) = view.value("metadata") {
+        let metadata = object_of(raw).map_err(|e| invalid("metadata", &e))?;
+        if let Some(user) = opt_str(&metadata, "user_id").map_err(|e| invalid("metadata", &e))? {
+            push_str(out.member("user"), &user);
         }
     }
-    if let Some(raw) = non_null(view.get("mcp_servers")) {
-        let servers: Vec<serde::de::IgnoredAny> = parse(raw, "mcp_servers")?;
+    if let Some(raw) = view.value("mcp_servers") {
+        let servers = array_of(raw).map_err(|e| invalid("mcp_servers", &e))?;
         if !servers.is_empty() {
             return Err(ProxyError::invalid_request("`mcp_servers` is not supported by this provider")
                 .with_param("mcp_servers"));
@@ -203,13 +221,55 @@ pub fn translate_chat_request(
     Ok(Translated { body: out.finish(), stream, include_usage })
 }
 
-fn parse<'a, T: Deserialize<'a>>(raw: &'a RawValue, param: &'static str) -> Result<T, ProxyError> {
-    serde_json::from_str(raw.get())
-        .map_err(|e| ProxyError::invalid_request(format!("invalid `{param}`: {e}")).with_param(param))
+/// A member of the request that does not have the shape the Messages API gives it.
+fn invalid(param: &'static str, what: &str) -> ProxyError {
+    ProxyError::invalid_request(format!("invalid `{param}`: {what}")).with_param(param)
 }
 
-fn non_null(raw: Option<&RawValue>) -> Option<&RawValue> {
-    raw.filter(|r| r.get() != "null")
+// Typed reads with serde's error wording: the detail goes into error messages.
+
+fn wrong_type(key: &str) -> String {
+    format!("invalid type for `{key}`")
+}
+
+fn object_of(raw: &RawValue) -> Result<ObjectView<'_>, String> {
+    as_object(raw).map_err(|_| "invalid type, expected an object".to_string())
+}
+
+fn array_of(raw: &RawValue) -> Result<Vec<&RawValue>, String> {
+    as_array(raw).map_err(|_| "invalid type, expected an array".to_string())
+}
+
+fn opt_str<'a>(o: &ObjectView<'a>, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+    o.get_str(key).map_err(|_| wrong_type(key))
+}
+
+/// A required string member (`null` counts as missing).
+fn req_str<'a>(o: &ObjectView<'a>, key: &str) -> Result<Cow<'a, str>, String> {
+    opt_str(o, key)?.ok_or_else(|| format!("missing field `{key}`"))
+}
+
+fn opt_bool(o: &ObjectView<'_>, key: &str) -> Result<Option<bool>, String> {
+    o.get_bool(key).map_err(|_| wrong_type(key))
+}
+
+fn opt_u64(o: &ObjectView<'_>, key: &str) -> Result<Option<u64>, String> {
+    o.get_u64(key).map_err(|_| wrong_type(key))
+}
+
+/// An array of strings.
+fn read_strings(raw: &RawValue) -> Result<Vec<Cow<'_, str>>, String> {
+    let mut out = Vec::new();
+    for item in array_of(raw)? {
+        out.push(as_str(item).map_err(|_| "invalid type, expected a string".to_string())?);
+    }
+    Ok(out)
+}
+
+/// Writes `s` as a JSON string.
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    // Serialising a &str cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 /// A JSON object written member by member, remembering which keys it has.
@@ -225,27 +285,19 @@ impl ObjWriter {
         ObjWriter { buf, keys: Vec::new() }
     }
 
-    fn key(&mut self, key: &str) {
+    /// Writes the key of a new member; its value is to be written into the returned buffer.
+    fn member(&mut self, key: &str) -> &mut Vec<u8> {
         if !self.keys.is_empty() {
             self.buf.push(b',');
         }
-        // Serialising a &str cannot fail.
-        let _ = serde_json::to_writer(&mut self.buf, key);
+        push_str(&mut self.buf, key);
         self.buf.push(b':');
         self.keys.push(key.to_string());
-    }
-
-    fn value<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), ProxyError> {
-        let value = serde_json::to_vec(value)
-            .map_err(|e| ProxyError::new(500, "api_error", format!("could not build the upstream request: {e}")))?;
-        self.key(key);
-        self.buf.extend_from_slice(&value);
-        Ok(())
+        &mut self.buf
     }
 
     fn raw(&mut self, key: &str, json: &str) {
-        self.key(key);
-        self.buf.extend_from_slice(json.as_bytes());
+        self.member(key).extend_from_slice(json.as_bytes());
     }
 
     fn has(&self, key: &str) -> bool {
@@ -258,111 +310,158 @@ impl ObjWriter {
     }
 }
 
-#[derive(Deserialize)]
 struct InMessage<'a> {
     role: Cow<'a, str>,
-    #[serde(borrow)]
     content: &'a RawValue,
 }
 
+fn read_messages(raw: &RawValue) -> Result<Vec<InMessage<'_>>, String> {
+    let mut out = Vec::new();
+    for item in array_of(raw)? {
+        let m = object_of(item)?;
+        let role = req_str(&m, "role")?;
+        let content = m.get("content").ok_or_else(|| "missing field `content`".to_string())?;
+        out.push(InMessage { role, content });
+    }
+    Ok(out)
+}
+
 /// One content block of any type; the fields a type does not use stay `None`.
-#[derive(Deserialize)]
 struct InBlock<'a> {
-    #[serde(rename = "type")]
     kind: Cow<'a, str>,
-    #[serde(default)]
     text: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     cache_control: Option<&'a RawValue>,
-    #[serde(default)]
     source: Option<SourceIn<'a>>,
-    #[serde(default)]
     id: Option<Cow<'a, str>>,
-    #[serde(default)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     input: Option<&'a RawValue>,
-    #[serde(default)]
     tool_use_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     content: Option<&'a RawValue>,
-    #[serde(default)]
     is_error: Option<bool>,
 }
 
-#[derive(Deserialize)]
+fn read_block(raw: &RawValue) -> Result<InBlock<'_>, String> {
+    let b = object_of(raw)?;
+    let source = match b.value("source") {
+        Some(raw) => Some(read_source(raw)?),
+        None => None,
+    };
+    Ok(InBlock {
+        kind: req_str(&b, "type")?,
+        text: opt_str(&b, "text")?,
+        cache_control: b.value("cache_control"),
+        source,
+        id: opt_str(&b, "id")?,
+        name: opt_str(&b, "name")?,
+        input: b.value("input"),
+        tool_use_id: opt_str(&b, "tool_use_id")?,
+        content: b.value("content"),
+        is_error: opt_bool(&b, "is_error")?,
+    })
+}
+
+/// An array of content blocks.
+fn read_blocks(raw: &RawValue) -> Result<Vec<InBlock<'_>>, String> {
+    let mut out = Vec::new();
+    for item in array_of(raw)? {
+        out.push(read_block(item)?);
+    }
+    Ok(out)
+}
+
 struct SourceIn<'a> {
-    #[serde(rename = "type")]
     kind: Cow<'a, str>,
-    #[serde(default)]
     media_type: Option<Cow<'a, str>>,
-    #[serde(default)]
     data: Option<Cow<'a, str>>,
-    #[serde(default)]
     url: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+fn read_source(raw: &RawValue) -> Result<SourceIn<'_>, String> {
+    let s = object_of(raw)?;
+    Ok(SourceIn {
+        kind: req_str(&s, "type")?,
+        media_type: opt_str(&s, "media_type")?,
+        data: opt_str(&s, "data")?,
+        url: opt_str(&s, "url")?,
+    })
+}
+
 struct ToolIn<'a> {
-    #[serde(rename = "type", default)]
     kind: Option<Cow<'a, str>>,
-    #[serde(default)]
     name: Option<Cow<'a, str>>,
-    #[serde(default)]
     description: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     input_schema: Option<&'a RawValue>,
-    #[serde(default)]
     strict: Option<bool>,
 }
 
-#[derive(Deserialize)]
+fn read_tools(raw: &RawValue) -> Result<Vec<ToolIn<'_>>, String> {
+    let mut out = Vec::new();
+    for item in array_of(raw)? {
+        let t = object_of(item)?;
+        out.push(ToolIn {
+            kind: opt_str(&t, "type")?,
+            name: opt_str(&t, "name")?,
+            description: opt_str(&t, "description")?,
+            input_schema: t.value("input_schema"),
+            strict: opt_bool(&t, "strict")?,
+        });
+    }
+    Ok(out)
+}
+
 struct ToolChoiceIn<'a> {
-    #[serde(rename = "type")]
     kind: Cow<'a, str>,
-    #[serde(default)]
     name: Option<Cow<'a, str>>,
-    #[serde(default)]
     disable_parallel_tool_use: Option<bool>,
 }
 
-#[derive(Deserialize)]
+fn read_tool_choice(raw: &RawValue) -> Result<ToolChoiceIn<'_>, String> {
+    let c = object_of(raw)?;
+    Ok(ToolChoiceIn {
+        kind: req_str(&c, "type")?,
+        name: opt_str(&c, "name")?,
+        disable_parallel_tool_use: opt_bool(&c, "disable_parallel_tool_use")?,
+    })
+}
+
 struct ThinkingIn<'a> {
-    #[serde(rename = "type")]
     kind: Cow<'a, str>,
-    #[serde(default)]
     budget_tokens: Option<u64>,
 }
 
-#[derive(Deserialize)]
-struct MetadataIn<'a> {
-    #[serde(default)]
-    user_id: Option<Cow<'a, str>>,
+fn read_thinking(raw: &RawValue) -> Result<ThinkingIn<'_>, String> {
+    let t = object_of(raw)?;
+    Ok(ThinkingIn { kind: req_str(&t, "type")?, budget_tokens: opt_u64(&t, "budget_tokens")? })
 }
 
-#[derive(Deserialize)]
 struct OutputConfigIn<'a> {
-    #[serde(default)]
     effort: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     format: Option<FormatIn<'a>>,
 }
 
-#[derive(Deserialize)]
+fn read_output_config(raw: &RawValue) -> Result<OutputConfigIn<'_>, String> {
+    let c = object_of(raw)?;
+    let format = match c.value("format") {
+        Some(raw) => Some(read_format(raw)?),
+        None => None,
+    };
+    Ok(OutputConfigIn { effort: opt_str(&c, "effort")?, format })
+}
+
 struct FormatIn<'a> {
-    #[serde(rename = "type")]
     kind: Cow<'a, str>,
-    #[serde(borrow, default)]
     schema: Option<&'a RawValue>,
 }
 
-#[derive(Serialize)]
+fn read_format(raw: &RawValue) -> Result<FormatIn<'_>, String> {
+    let f = object_of(raw)?;
+    Ok(FormatIn { kind: req_str(&f, "type")?, schema: f.value("schema") })
+}
+
 struct ChatMessage<'a> {
     role: &'static str,
     content: OutContent<'a>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_calls: Vec<ToolCallOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     tool_call_id: Option<Cow<'a, str>>,
 }
 
@@ -372,71 +471,128 @@ impl<'a> ChatMessage<'a> {
     }
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
 enum OutContent<'a> {
     Null,
     Text(Cow<'a, str>),
     Parts(Vec<Part<'a>>),
 }
 
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
 enum Part<'a> {
-    Text {
-        text: Cow<'a, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        cache_control: Option<&'a RawValue>,
-    },
-    ImageUrl {
-        image_url: ImageUrl<'a>,
-    },
+    Text { text: Cow<'a, str>, cache_control: Option<&'a RawValue> },
+    ImageUrl { url: Cow<'a, str> },
 }
 
-#[derive(Serialize)]
-struct ImageUrl<'a> {
-    url: Cow<'a, str>,
-}
-
-#[derive(Serialize)]
 struct ToolCallOut<'a> {
     id: Cow<'a, str>,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    function: FunctionCallOut<'a>,
-}
-
-#[derive(Serialize)]
-struct FunctionCallOut<'a> {
     name: Cow<'a, str>,
     arguments: String,
 }
 
-#[derive(Serialize)]
 struct ToolOut<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    function: FunctionDefOut<'a>,
+    name: Cow<'a, str>,
+    description: Option<Cow<'a, str>>,
+    parameters: Option<&'a RawValue>,
+    strict: Option<bool>,
 }
 
-#[derive(Serialize)]
-struct FunctionDefOut<'a> {
-    name: Cow<'a, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parameters: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    strict: Option<bool>,
+/// `[{"role", "content", "tool_calls"?, "tool_call_id"?}, …]`
+fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>]) {
+    out.push(b'[');
+    for (n, m) in messages.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"role\":");
+        push_str(out, m.role);
+        out.extend_from_slice(b",\"content\":");
+        match &m.content {
+            OutContent::Null => out.extend_from_slice(b"null"),
+            OutContent::Text(text) => push_str(out, text),
+            OutContent::Parts(parts) => write_parts(out, parts),
+        }
+        if !m.tool_calls.is_empty() {
+            out.extend_from_slice(b",\"tool_calls\":[");
+            for (k, call) in m.tool_calls.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"id\":");
+                push_str(out, &call.id);
+                out.extend_from_slice(b",\"type\":\"function\",\"function\":{\"name\":");
+                push_str(out, &call.name);
+                out.extend_from_slice(b",\"arguments\":");
+                push_str(out, &call.arguments);
+                out.extend_from_slice(b"}}");
+            }
+            out.push(b']');
+        }
+        if let Some(id) = &m.tool_call_id {
+            out.extend_from_slice(b",\"tool_call_id\":");
+            push_str(out, id);
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+fn write_parts(out: &mut Vec<u8>, parts: &[Part<'_>]) {
+    out.push(b'[');
+    for (n, part) in parts.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        match part {
+            Part::Text { text, cache_control } => {
+                out.extend_from_slice(b"{\"type\":\"text\",\"text\":");
+                push_str(out, text);
+                if let Some(cc) = cache_control {
+                    out.extend_from_slice(b",\"cache_control\":");
+                    out.extend_from_slice(cc.get().as_bytes());
+                }
+                out.push(b'}');
+            }
+            Part::ImageUrl { url } => {
+                out.extend_from_slice(b"{\"type\":\"image_url\",\"image_url\":{\"url\":");
+                push_str(out, url);
+                out.extend_from_slice(b"}}");
+            }
+        }
+    }
+    out.push(b']');
+}
+
+/// `[{"type":"function","function":{"name","description"?,"parameters"?,"strict"?}}, …]`
+fn write_tools(out: &mut Vec<u8>, tools: &[ToolOut<'_>]) {
+    out.push(b'[');
+    for (n, tool) in tools.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"type\":\"function\",\"function\":{\"name\":");
+        push_str(out, &tool.name);
+        if let Some(description) = &tool.description {
+            out.extend_from_slice(b",\"description\":");
+            push_str(out, description);
+        }
+        if let Some(parameters) = tool.parameters {
+            out.extend_from_slice(b",\"parameters\":");
+            out.extend_from_slice(parameters.get().as_bytes());
+        }
+        if let Some(strict) = tool.strict {
+            out.extend_from_slice(if strict { b",\"strict\":true" } else { b",\"strict\":false" });
+        }
+        out.extend_from_slice(b"}}");
+    }
+    out.push(b']');
 }
 
 /// `system`: a string or an array of text blocks → one string (`None` when empty).
 fn system_text(raw: &RawValue) -> Result<Option<String>, ProxyError> {
     let text = match raw.get().trim_start().as_bytes().first() {
         Some(b'n') => return Ok(None),
-        Some(b'"') => parse::<Cow<'_, str>>(raw, "system")?.into_owned(),
+        Some(b'"') => as_str(raw).map_err(|_| invalid("system", "invalid string"))?.into_owned(),
         Some(b'[') => {
-            let blocks: Vec<InBlock<'_>> = parse(raw, "system")?;
+            let blocks = read_blocks(raw).map_err(|e| invalid("system", &e))?;
             let mut texts = Vec::with_capacity(blocks.len());
             for b in &blocks {
                 if b.kind != "text" {
@@ -461,7 +617,7 @@ fn system_text(raw: &RawValue) -> Result<Option<String>, ProxyError> {
     Ok((!text.is_empty()).then_some(text))
 }
 
-fn bad_message(i: usize, what: impl std::fmt::Display) -> ProxyError {
+fn bad_message(i: usize, what: &str) -> ProxyError {
     ProxyError::invalid_request(format!("messages[{i}]: {what}")).with_param("messages")
 }
 
@@ -469,15 +625,15 @@ fn convert_message<'a>(i: usize, m: &'a InMessage<'a>, out: &mut Vec<ChatMessage
     let role = match &*m.role {
         "user" => "user",
         "assistant" => "assistant",
-        other => return Err(bad_message(i, format_args!("role must be `user` or `assistant`, got `{other}`"))),
+        other => return Err(bad_message(i, &format!("role must be `user` or `assistant`, got `{other}`"))),
     };
     let blocks: Vec<InBlock<'a>> = match m.content.get().trim_start().as_bytes().first() {
         Some(b'"') => {
-            let text: Cow<'a, str> = serde_json::from_str(m.content.get()).map_err(|e| bad_message(i, e))?;
+            let text = as_str(m.content).map_err(|_| bad_message(i, "invalid string"))?;
             out.push(ChatMessage::plain(role, OutContent::Text(text)));
             return Ok(());
         }
-        Some(b'[') => serde_json::from_str(m.content.get()).map_err(|e| bad_message(i, e))?,
+        Some(b'[') => read_blocks(m.content).map_err(|e| bad_message(i, &e))?,
         _ => return Err(bad_message(i, "content must be a string or an array of content blocks")),
     };
     if role == "user" {
@@ -537,11 +693,12 @@ fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatM
             "tool_use" => {
                 let id = b.id.ok_or_else(|| bad_message(i, "`tool_use` without `id`"))?;
                 let name = b.name.ok_or_else(|| bad_message(i, "`tool_use` without `name`"))?;
+                // `input` was read as valid JSON: only its whitespace goes.
                 let arguments = match b.input {
-                    Some(raw) => compact_json(raw.get()).map_err(|e| bad_message(i, e))?,
+                    Some(raw) => crate::json::compact(raw.get()),
                     None => "{}".to_string(),
                 };
-                calls.push(ToolCallOut { id, kind: "function", function: FunctionCallOut { name, arguments } });
+                calls.push(ToolCallOut { id, name, arguments });
             }
             // Signed reasoning from earlier turns means nothing to another provider.
             "thinking" | "redacted_thinking" => {}
@@ -562,13 +719,7 @@ fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatM
 }
 
 fn unsupported_block(i: usize, kind: &str, role: &str) -> ProxyError {
-    bad_message(i, format_args!("content blocks of type `{kind}` in a {role} turn are not supported by this provider"))
-}
-
-/// Valid JSON text without the whitespace between tokens; key order and numbers untouched.
-fn compact_json(raw: &str) -> Result<String, serde_json::Error> {
-    let valid: &RawValue = serde_json::from_str(raw)?;
-    Ok(crate::json::compact(valid.get()))
+    bad_message(i, &format!("content blocks of type `{kind}` in a {role} turn are not supported by this provider"))
 }
 
 fn image_part<'a>(i: usize, source: Option<SourceIn<'a>>) -> Result<Part<'a>, ProxyError> {
@@ -579,9 +730,9 @@ fn image_part<'a>(i: usize, source: Option<SourceIn<'a>>) -> Result<Part<'a>, Pr
             let media = source.media_type.as_deref().unwrap_or("image/png");
             Cow::Owned(format!("data:{media};base64,{data}"))
         }
-        (kind, _, _) => return Err(bad_message(i, format_args!("image source `{kind}` is not supported"))),
+        (kind, _, _) => return Err(bad_message(i, &format!("image source `{kind}` is not supported"))),
     };
-    Ok(Part::ImageUrl { image_url: ImageUrl { url } })
+    Ok(Part::ImageUrl { url })
 }
 
 fn document_part<'a>(i: usize, b: InBlock<'a>) -> Result<Part<'a>, ProxyError> {
@@ -597,11 +748,9 @@ fn document_part<'a>(i: usize, b: InBlock<'a>) -> Result<Part<'a>, ProxyError> {
 /// moved to `images` (a `tool` message carries text only).
 fn tool_result_content<'a>(i: usize, raw: &'a RawValue, images: &mut Vec<Part<'a>>) -> Result<String, ProxyError> {
     match raw.get().trim_start().as_bytes().first() {
-        Some(b'"') => {
-            serde_json::from_str::<Cow<'a, str>>(raw.get()).map(Cow::into_owned).map_err(|e| bad_message(i, e))
-        }
+        Some(b'"') => as_str(raw).map(Cow::into_owned).map_err(|_| bad_message(i, "invalid string")),
         Some(b'[') => {
-            let blocks: Vec<InBlock<'a>> = serde_json::from_str(raw.get()).map_err(|e| bad_message(i, e))?;
+            let blocks = read_blocks(raw).map_err(|e| bad_message(i, &e))?;
             let mut texts = Vec::new();
             for b in blocks {
                 match &*b.kind {
@@ -622,63 +771,44 @@ fn tool_result_content<'a>(i: usize, raw: &'a RawValue, images: &mut Vec<Part<'a
     }
 }
 
-fn convert_tools<'a>(tools: Vec<ToolIn<'a>>) -> Result<Vec<ToolOut<'a>>, ProxyError> {
-    tools
-        .into_iter()
-        .map(|t| {
-            if let Some(kind) = t.kind.as_deref().filter(|k| *k != "custom") {
-                return Err(ProxyError::invalid_request(format!(
-                    "tool type `{kind}` (an Anthropic server tool) is not supported by this provider"
-                ))
-                .with_param("tools"));
-            }
-            let name = t.name.ok_or_else(|| ProxyError::invalid_request("a tool has no `name`").with_param("tools"))?;
-            Ok(ToolOut {
-                kind: "function",
-                function: FunctionDefOut {
-                    name,
-                    description: t.description,
-                    parameters: t.input_schema,
-                    strict: t.strict,
-                },
-            })
-        })
-        .collect()
+fn convert_tools(tools: Vec<ToolIn<'_>>) -> Result<Vec<ToolOut<'_>>, ProxyError> {
+    let mut out = Vec::with_capacity(tools.len());
+    for t in tools {
+        if let Some(kind) = t.kind.as_deref().filter(|k| *k != "custom") {
+            return Err(ProxyError::invalid_request(format!(
+                "tool type `{kind}` (an Anthropic server tool) is not supported by this provider"
+            ))
+            .with_param("tools"));
+        }
+        let name = t.name.ok_or_else(|| ProxyError::invalid_request("a tool has no `name`").with_param("tools"))?;
+        out.push(ToolOut { name, description: t.description, parameters: t.input_schema, strict: t.strict });
+    }
+    Ok(out)
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum ToolChoiceOut<'a> {
-    Mode(&'static str),
-    Function {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        function: NameOut<'a>,
-    },
-}
-
-#[derive(Serialize)]
-struct NameOut<'a> {
-    name: &'a str,
-}
-
-fn tool_choice<'a>(choice: &'a ToolChoiceIn<'a>) -> Result<ToolChoiceOut<'a>, ProxyError> {
-    Ok(match &*choice.kind {
-        "auto" => ToolChoiceOut::Mode("auto"),
-        "any" => ToolChoiceOut::Mode("required"),
-        "none" => ToolChoiceOut::Mode("none"),
+/// Anthropic `tool_choice` → OpenAI's: a mode string or `{"type":"function",…}`.
+fn write_tool_choice(out: &mut Vec<u8>, choice: &ToolChoiceIn<'_>) -> Result<(), ProxyError> {
+    let mode = match &*choice.kind {
+        "auto" => "auto",
+        "any" => "required",
+        "none" => "none",
         "tool" => {
             let name = choice.name.as_deref().ok_or_else(|| {
                 ProxyError::invalid_request("`tool_choice` of type `tool` needs a `name`").with_param("tool_choice")
             })?;
-            ToolChoiceOut::Function { kind: "function", function: NameOut { name } }
+            out.extend_from_slice(b"{\"type\":\"function\",\"function\":{\"name\":");
+            push_str(out, name);
+            out.extend_from_slice(b"}}");
+            return Ok(());
         }
         other => {
             return Err(
                 ProxyError::invalid_request(format!("unknown `tool_choice` type `{other}`")).with_param("tool_choice")
             )
         }
-    })
+    };
+    push_str(out, mode);
+    Ok(())
 }
 
 fn budget_effort(budget: u64) -> &'static str {
@@ -699,29 +829,25 @@ fn effort_level(effort: &str) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
-struct ResponseFormatOut<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    json_schema: JsonSchemaOut<'a>,
-}
-
-#[derive(Serialize)]
-struct JsonSchemaOut<'a> {
-    name: &'static str,
-    schema: &'a RawValue,
-}
-
-fn response_format<'a>(format: &FormatIn<'a>) -> Result<ResponseFormatOut<'a>, ProxyError> {
+/// The schema of a `json_schema` output format (sent as OpenAI's `response_format`).
+fn response_format_schema<'a>(format: &FormatIn<'a>) -> Result<&'a RawValue, ProxyError> {
     match (&*format.kind, format.schema) {
-        ("json_schema", Some(schema)) => {
-            Ok(ResponseFormatOut { kind: "json_schema", json_schema: JsonSchemaOut { name: "response", schema } })
-        }
+        ("json_schema", Some(schema)) => Ok(schema),
         (kind, _) => {
             Err(ProxyError::invalid_request(format!("output format `{kind}` is not supported"))
                 .with_param("output_config"))
         }
     }
+}
+
+fn non_null(raw: Option<&RawValue>) -> Option<&RawValue> {
+    raw.filter(|r| r.get() != "null")
+}
+
+/// Valid JSON text without the whitespace between tokens; key order and numbers untouched.
+fn compact_json(raw: &str) -> Result<String, serde_json::Error> {
+    let valid: &RawValue = serde_json::from_str(raw)?;
+    Ok(crate::json::compact(valid.get()))
 }
 
 // ---------------------------------------------------------------------------------------------
