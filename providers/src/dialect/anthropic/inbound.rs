@@ -41,9 +41,8 @@
 use crate::dialect::anthropic::to_messages::Translated;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
-use crate::json::{as_array, as_object, as_str, ObjectView};
+use crate::json::{as_array, as_object, as_str, ObjectView, ViewError};
 use crate::stream::sse::{Block, SseDecoder};
-use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -840,96 +839,131 @@ fn response_format_schema<'a>(format: &FormatIn<'a>) -> Result<&'a RawValue, Pro
     }
 }
 
-fn non_null(raw: Option<&RawValue>) -> Option<&RawValue> {
-    raw.filter(|r| r.get() != "null")
-}
-
-/// Valid JSON text without the whitespace between tokens; key order and numbers untouched.
-fn compact_json(raw: &str) -> Result<String, serde_json::Error> {
-    let valid: &RawValue = serde_json::from_str(raw)?;
-    Ok(crate::json::compact(valid.get()))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Response: chat.completion → Messages
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
-struct ChatCompletion<'a> {
-    #[serde(default)]
+/// A `chat.completion` or a `chat.completion.chunk`: the members the translations read.
+struct ChatDoc<'a> {
     id: Option<Cow<'a, str>>,
-    #[serde(default)]
     model: Option<Cow<'a, str>>,
-    #[serde(default)]
-    choices: Option<Vec<Choice<'a>>>,
-    #[serde(default)]
+    choices: Vec<ChoiceIn<'a>>,
     usage: Option<ChatUsage>,
-    #[serde(borrow, default)]
     error: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct Choice<'a> {
-    #[serde(default)]
+struct ChoiceIn<'a> {
     index: Option<u64>,
-    #[serde(borrow, default)]
-    message: Option<ChatMsg<'a>>,
-    #[serde(default)]
+    /// `message` in a completion, `delta` in a chunk.
+    message: Option<MsgIn<'a>>,
     finish_reason: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-struct ChatMsg<'a> {
-    #[serde(borrow, default)]
+struct MsgIn<'a> {
     content: Option<&'a RawValue>,
-    #[serde(default)]
     reasoning_content: Option<Cow<'a, str>>,
-    #[serde(default)]
     reasoning: Option<Cow<'a, str>>,
-    #[serde(default)]
     refusal: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    tool_calls: Option<Vec<ToolCallIn<'a>>>,
+    tool_calls: Vec<CallIn<'a>>,
 }
 
-#[derive(Deserialize)]
-struct ToolCallIn<'a> {
-    #[serde(default)]
+struct CallIn<'a> {
+    /// Read in chunks only.
+    index: Option<u64>,
     id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    function: Option<FunctionIn<'a>>,
-}
-
-#[derive(Deserialize)]
-struct FunctionIn<'a> {
-    #[serde(default)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    /// A completion's `function.arguments` (any JSON).
     arguments: Option<&'a RawValue>,
+    /// A chunk's `function.arguments` (a string).
+    arguments_text: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default, Clone, Copy, Debug)]
+/// Reads a completion (`chunk == false`) or a chunk, checking the types of every member read.
+fn read_chat_doc<'a>(doc: &ObjectView<'a>, chunk: bool) -> Result<ChatDoc<'a>, String> {
+    let mut choices = Vec::new();
+    if let Some(raw) = doc.value("choices") {
+        for item in array_of(raw)? {
+            choices.push(read_choice(item, chunk)?);
+        }
+    }
+    let usage = match doc.value("usage") {
+        Some(raw) => Some(read_usage(raw)?),
+        None => None,
+    };
+    Ok(ChatDoc { id: opt_str(doc, "id")?, model: opt_str(doc, "model")?, choices, usage, error: doc.value("error") })
+}
+
+fn read_choice(raw: &RawValue, chunk: bool) -> Result<ChoiceIn<'_>, String> {
+    let c = object_of(raw)?;
+    let message = match c.value(if chunk { "delta" } else { "message" }) {
+        Some(raw) => Some(read_msg(raw, chunk)?),
+        None => None,
+    };
+    Ok(ChoiceIn { index: opt_u64(&c, "index")?, message, finish_reason: opt_str(&c, "finish_reason")? })
+}
+
+fn read_msg(raw: &RawValue, chunk: bool) -> Result<MsgIn<'_>, String> {
+    let m = object_of(raw)?;
+    let mut tool_calls = Vec::new();
+    if let Some(raw) = m.value("tool_calls") {
+        for item in array_of(raw)? {
+            tool_calls.push(read_call(item, chunk)?);
+        }
+    }
+    Ok(MsgIn {
+        content: m.value("content"),
+        reasoning_content: opt_str(&m, "reasoning_content")?,
+        reasoning: opt_str(&m, "reasoning")?,
+        refusal: opt_str(&m, "refusal")?,
+        tool_calls,
+    })
+}
+
+fn read_call(raw: &RawValue, chunk: bool) -> Result<CallIn<'_>, String> {
+    let c = object_of(raw)?;
+    let mut call = CallIn { index: None, id: opt_str(&c, "id")?, name: None, arguments: None, arguments_text: None };
+    if chunk {
+        call.index = opt_u64(&c, "index")?;
+    }
+    if let Some(raw) = c.value("function") {
+        let f = object_of(raw)?;
+        call.name = opt_str(&f, "name")?;
+        if chunk {
+            call.arguments_text = opt_str(&f, "arguments")?;
+        } else {
+            call.arguments = f.value("arguments");
+        }
+    }
+    Ok(call)
+}
+
+#[derive(Default, Clone, Copy, Debug)]
 struct ChatUsage {
-    #[serde(default)]
     prompt_tokens: Option<u64>,
-    #[serde(default)]
     completion_tokens: Option<u64>,
-    #[serde(default)]
-    prompt_tokens_details: Option<PromptDetails>,
+    /// `prompt_tokens_details.cached_tokens`.
+    cached_tokens: Option<u64>,
     /// DeepSeek's name for cached prompt tokens.
-    #[serde(default)]
     prompt_cache_hit_tokens: Option<u64>,
 }
 
-#[derive(Deserialize, Default, Clone, Copy, Debug)]
-struct PromptDetails {
-    #[serde(default)]
-    cached_tokens: Option<u64>,
+fn read_usage(raw: &RawValue) -> Result<ChatUsage, String> {
+    let u = object_of(raw)?;
+    let cached_tokens = match u.value("prompt_tokens_details") {
+        Some(raw) => opt_u64(&object_of(raw)?, "cached_tokens")?,
+        None => None,
+    };
+    Ok(ChatUsage {
+        prompt_tokens: opt_u64(&u, "prompt_tokens")?,
+        completion_tokens: opt_u64(&u, "completion_tokens")?,
+        cached_tokens,
+        prompt_cache_hit_tokens: opt_u64(&u, "prompt_cache_hit_tokens")?,
+    })
 }
 
 impl ChatUsage {
     fn cached(&self) -> Option<u64> {
-        self.prompt_tokens_details.and_then(|d| d.cached_tokens).or(self.prompt_cache_hit_tokens)
+        self.cached_tokens.or(self.prompt_cache_hit_tokens)
     }
 
     fn to_anthropic(self) -> UsageOut {
@@ -942,34 +976,97 @@ impl ChatUsage {
     }
 }
 
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct UsageOut {
-    #[serde(skip_serializing_if = "Option::is_none")]
     input_tokens: Option<u64>,
     output_tokens: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cache_read_input_tokens: Option<u64>,
 }
 
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum OutBlock<'a> {
-    Thinking { thinking: Cow<'a, str>, signature: &'static str },
-    Text { text: Cow<'a, str> },
-    ToolUse { id: Cow<'a, str>, name: Cow<'a, str>, input: Box<RawValue> },
+fn push_u64(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(n.to_string().as_bytes());
 }
 
-#[derive(Serialize)]
-struct MessageOut<'a> {
-    id: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    role: &'static str,
-    model: &'a str,
-    content: Vec<OutBlock<'a>>,
-    stop_reason: Option<&'static str>,
-    stop_sequence: Option<&'static str>,
+/// `{"input_tokens"?,"output_tokens","cache_read_input_tokens"?}`
+fn write_usage(out: &mut Vec<u8>, usage: UsageOut) {
+    out.push(b'{');
+    if let Some(n) = usage.input_tokens {
+        out.extend_from_slice(b"\"input_tokens\":");
+        push_u64(out, n);
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"output_tokens\":");
+    push_u64(out, usage.output_tokens);
+    if let Some(n) = usage.cache_read_input_tokens {
+        out.extend_from_slice(b",\"cache_read_input_tokens\":");
+        push_u64(out, n);
+    }
+    out.push(b'}');
+}
+
+enum OutBlock<'a> {
+    Thinking {
+        thinking: Cow<'a, str>,
+    },
+    Text {
+        text: Cow<'a, str>,
+    },
+    /// `input` is JSON text.
+    ToolUse {
+        id: Cow<'a, str>,
+        name: Cow<'a, str>,
+        input: String,
+    },
+}
+
+/// A Messages `message` object (the response, or `message_start`'s).
+fn write_message(
+    out: &mut Vec<u8>,
+    id: &str,
+    model: &str,
+    content: &[OutBlock<'_>],
+    stop_reason: Option<&str>,
     usage: UsageOut,
+) {
+    out.extend_from_slice(b"{\"id\":");
+    push_str(out, id);
+    out.extend_from_slice(b",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+    push_str(out, model);
+    out.extend_from_slice(b",\"content\":[");
+    for (n, block) in content.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        match block {
+            OutBlock::Thinking { thinking } => {
+                out.extend_from_slice(b"{\"type\":\"thinking\",\"thinking\":");
+                push_str(out, thinking);
+                out.extend_from_slice(b",\"signature\":\"\"}");
+            }
+            OutBlock::Text { text } => {
+                out.extend_from_slice(b"{\"type\":\"text\",\"text\":");
+                push_str(out, text);
+                out.push(b'}');
+            }
+            OutBlock::ToolUse { id, name, input } => {
+                out.extend_from_slice(b"{\"type\":\"tool_use\",\"id\":");
+                push_str(out, id);
+                out.extend_from_slice(b",\"name\":");
+                push_str(out, name);
+                out.extend_from_slice(b",\"input\":");
+                out.extend_from_slice(input.as_bytes());
+                out.push(b'}');
+            }
+        }
+    }
+    out.extend_from_slice(b"],\"stop_reason\":");
+    match stop_reason {
+        Some(stop) => push_str(out, stop),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"stop_sequence\":null,\"usage\":");
+    write_usage(out, usage);
+    out.push(b'}');
 }
 
 /// OpenAI `finish_reason` → Anthropic `stop_reason`.
@@ -1003,35 +1100,32 @@ fn message_id(chat_id: Option<&str>, random: u64) -> String {
 fn content_text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
     let raw = raw?;
     match raw.get().trim_start().as_bytes().first()? {
-        b'"' => serde_json::from_str::<Cow<'_, str>>(raw.get()).ok(),
+        b'"' => as_str(raw).ok(),
         b'[' => {
-            #[derive(Deserialize)]
-            struct PartIn<'a> {
-                #[serde(rename = "type", default)]
-                kind: Option<Cow<'a, str>>,
-                #[serde(default)]
-                text: Option<Cow<'a, str>>,
+            // Parts of type `text` (or without a type); any part of another shape reads as none.
+            let mut text = String::new();
+            for item in as_array(raw).ok()? {
+                let part = as_object(item).ok()?;
+                let kind = part.get_str("type").ok()?;
+                let part_text = part.get_str("text").ok()?;
+                if kind.as_deref().is_none_or(|k| k == "text") {
+                    text.push_str(part_text.as_deref().unwrap_or_default());
+                }
             }
-            let parts: Vec<PartIn<'_>> = serde_json::from_str(raw.get()).ok()?;
-            let text: String = parts
-                .iter()
-                .filter(|p| p.kind.as_deref().is_none_or(|k| k == "text"))
-                .filter_map(|p| p.text.as_deref())
-                .collect();
             Some(Cow::Owned(text))
         }
         _ => None,
     }
 }
 
-/// Tool arguments → an Anthropic `input` object (see the module notes).
-fn tool_input(arguments: Option<&RawValue>) -> Box<RawValue> {
-    let empty = || RawValue::from_string("{}".to_string()).unwrap_or_default();
+/// Tool arguments → an Anthropic `input` object as JSON text (see the module notes).
+fn tool_input(arguments: Option<&RawValue>) -> String {
+    let empty = || "{}".to_string();
     let Some(raw) = arguments else { return empty() };
     let text: Cow<'_, str> = match raw.get().trim_start().as_bytes().first() {
         // Not the OpenAI shape, but some providers send the arguments object itself.
-        Some(b'{') => return RawValue::from_string(crate::json::compact(raw.get())).unwrap_or_else(|_| empty()),
-        Some(b'"') => match serde_json::from_str(raw.get()) {
+        Some(b'{') => return crate::json::compact(raw.get()),
+        Some(b'"') => match as_str(raw) {
             Ok(s) => s,
             Err(_) => return empty(),
         },
@@ -1041,23 +1135,30 @@ fn tool_input(arguments: Option<&RawValue>) -> Box<RawValue> {
     if trimmed.is_empty() {
         return empty();
     }
-    if trimmed.starts_with('{') {
-        if let Ok(compact) = compact_json(trimmed) {
-            return RawValue::from_string(compact).unwrap_or_else(|_| empty());
-        }
+    // A JSON object (and nothing after it) is sent compact; anything else goes as `_raw`.
+    if trimmed.starts_with('{') && ObjectView::parse(trimmed.as_bytes()).is_ok() {
+        return crate::json::compact(trimmed);
     }
-    serde_json::value::to_raw_value(&serde_json::json!({ "_raw": text })).unwrap_or_else(|_| empty())
+    let mut out = b"{\"_raw\":".to_vec();
+    push_str(&mut out, &text);
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_else(|_| empty())
 }
 
 /// An OpenAI `chat.completion` → a Messages response.
 pub fn translate_chat_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-    let chat: ChatCompletion<'_> = crate::json::from_bytes(body)
-        .map_err(|e| ProxyError::bad_upstream(format!("the upstream response is not a chat completion: {e}")))?;
-    if let Some(err) = non_null(chat.error) {
+    let not_completion =
+        |e: &str| ProxyError::bad_upstream(format!("the upstream response is not a chat completion: {e}"));
+    let view = ObjectView::parse(body).map_err(|e| match e {
+        ViewError::Malformed(e) => not_completion(&e),
+        ViewError::NotAnObject => not_completion("invalid type, expected an object"),
+    })?;
+    let chat = read_chat_doc(&view, false).map_err(|e| not_completion(&e))?;
+    if let Some(err) = chat.error {
         let message = error_message_of(err.get()).unwrap_or_else(|| "the upstream returned an error".to_string());
         return Err(ProxyError::bad_upstream(message));
     }
-    let choices = chat.choices.unwrap_or_default();
+    let choices = &chat.choices;
     let choice = choices
         .iter()
         .find(|c| c.index.unwrap_or(0) == 0)
@@ -1069,7 +1170,7 @@ pub fn translate_chat_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8
     if let Some(msg) = &choice.message {
         let reasoning = msg.reasoning_content.as_ref().filter(|r| !r.is_empty()).or(msg.reasoning.as_ref());
         if let Some(thinking) = reasoning.filter(|r| !r.is_empty()) {
-            content.push(OutBlock::Thinking { thinking: Cow::Borrowed(thinking), signature: "" });
+            content.push(OutBlock::Thinking { thinking: Cow::Borrowed(thinking) });
         }
         if let Some(text) = content_text(msg.content).filter(|t| !t.is_empty()) {
             content.push(OutBlock::Text { text });
@@ -1077,31 +1178,23 @@ pub fn translate_chat_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8
             content.push(OutBlock::Text { text: Cow::Borrowed(refusal) });
             refused = true;
         }
-        for (n, call) in msg.tool_calls.iter().flatten().enumerate() {
+        for (n, call) in msg.tool_calls.iter().enumerate() {
             let id = match call.id.as_ref().filter(|id| !id.is_empty()) {
                 Some(id) => Cow::Borrowed(&**id),
                 None => Cow::Owned(format!("call_{:016x}_{n}", ctx.random)),
             };
-            let function = call.function.as_ref();
-            let name = function.and_then(|f| f.name.as_deref()).unwrap_or_default();
-            let input = tool_input(function.and_then(|f| f.arguments));
+            let name = call.name.as_deref().unwrap_or_default();
+            let input = tool_input(call.arguments);
             content.push(OutBlock::ToolUse { id, name: Cow::Borrowed(name), input });
         }
     }
     let has_tools = content.iter().any(|b| matches!(b, OutBlock::ToolUse { .. }));
     let stop = final_stop_reason(stop_reason(choice.finish_reason.as_deref()), has_tools, refused);
     let usage = chat.usage.unwrap_or_default().to_anthropic();
-    let message = MessageOut {
-        id: message_id(chat.id.as_deref(), ctx.random),
-        kind: "message",
-        role: "assistant",
-        model: chat.model.as_deref().filter(|m| !m.is_empty()).unwrap_or(&ctx.model),
-        content,
-        stop_reason: Some(stop),
-        stop_sequence: None,
-        usage,
-    };
-    serde_json::to_vec(&message).map_err(|e| ProxyError::bad_upstream(format!("could not build the response: {e}")))
+    let model = chat.model.as_deref().filter(|m| !m.is_empty()).unwrap_or(&ctx.model);
+    let mut out = Vec::with_capacity(256);
+    write_message(&mut out, &message_id(chat.id.as_deref(), ctx.random), model, &content, Some(stop), usage);
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1124,32 +1217,32 @@ fn error_type(status: u16) -> &'static str {
     }
 }
 
+/// `{"type":"error","error":{"type","message"}}`
 fn anthropic_error_body(kind: &str, message: &str) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        error: Inner<'a>,
-    }
-    #[derive(Serialize)]
-    struct Inner<'a> {
-        #[serde(rename = "type")]
-        kind: &'a str,
-        message: &'a str,
-    }
-    serde_json::to_vec(&Body { kind: "error", error: Inner { kind, message } })
-        .unwrap_or_else(|_| br#"{"type":"error","error":{"type":"api_error","message":"internal error"}}"#.to_vec())
+    let mut out = Vec::with_capacity(64 + message.len());
+    out.extend_from_slice(b"{\"type\":\"error\",\"error\":{\"type\":");
+    push_str(&mut out, kind);
+    out.extend_from_slice(b",\"message\":");
+    push_str(&mut out, message);
+    out.extend_from_slice(b"}}");
+    out
+}
+
+/// A non-empty string value.
+fn non_empty_str(raw: Option<&RawValue>) -> Option<String> {
+    raw.and_then(|r| as_str(r).ok()).filter(|s| !s.is_empty()).map(Cow::into_owned)
 }
 
 /// The message of an error body: `error.message`, `error` (a string), `message` or `detail`.
 fn error_message_of(body: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_string);
-    let error = value.get("error");
-    text(error.and_then(|e| e.get("message")))
-        .or_else(|| text(error))
-        .or_else(|| text(value.get("message")))
-        .or_else(|| text(value.get("detail")))
+    let view = ObjectView::parse(body.as_bytes()).ok()?;
+    let error = view.get("error");
+    error
+        .and_then(|e| as_object(e).ok())
+        .and_then(|e| non_empty_str(e.get("message")))
+        .or_else(|| non_empty_str(error))
+        .or_else(|| non_empty_str(view.get("message")))
+        .or_else(|| non_empty_str(view.get("detail")))
 }
 
 /// An upstream error in OpenAI shape (or any body) → status and Anthropic error body.
@@ -1169,128 +1262,6 @@ pub fn anthropic_error(err: &ProxyError) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 // Stream: chat.completion.chunk SSE → Messages SSE
 // ---------------------------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct Chunk<'a> {
-    #[serde(default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    model: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    choices: Option<Vec<ChunkChoice<'a>>>,
-    #[serde(default)]
-    usage: Option<ChatUsage>,
-    #[serde(borrow, default)]
-    error: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct ChunkChoice<'a> {
-    #[serde(default)]
-    index: Option<u64>,
-    #[serde(borrow, default)]
-    delta: Option<ChunkDelta<'a>>,
-    #[serde(default)]
-    finish_reason: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct ChunkDelta<'a> {
-    #[serde(borrow, default)]
-    content: Option<&'a RawValue>,
-    #[serde(default)]
-    reasoning_content: Option<Cow<'a, str>>,
-    #[serde(default)]
-    reasoning: Option<Cow<'a, str>>,
-    #[serde(default)]
-    refusal: Option<Cow<'a, str>>,
-    #[serde(default)]
-    tool_calls: Option<Vec<ToolDeltaIn<'a>>>,
-}
-
-#[derive(Deserialize)]
-struct ToolDeltaIn<'a> {
-    #[serde(default)]
-    index: Option<u64>,
-    #[serde(default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    function: Option<FunctionDeltaIn<'a>>,
-}
-
-#[derive(Deserialize)]
-struct FunctionDeltaIn<'a> {
-    #[serde(default)]
-    name: Option<Cow<'a, str>>,
-    #[serde(default)]
-    arguments: Option<Cow<'a, str>>,
-}
-
-#[derive(Serialize)]
-struct BlockDelta<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    index: u32,
-    delta: DeltaOut<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "type")]
-enum DeltaOut<'a> {
-    #[serde(rename = "text_delta")]
-    Text { text: &'a str },
-    #[serde(rename = "thinking_delta")]
-    Thinking { thinking: &'a str },
-    #[serde(rename = "input_json_delta")]
-    InputJson { partial_json: &'a str },
-}
-
-#[derive(Serialize)]
-struct MessageStartEvent<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    message: MessageOut<'a>,
-}
-
-#[derive(Serialize)]
-struct BlockStartEvent<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    index: u32,
-    content_block: StartBlock<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum StartBlock<'a> {
-    Thinking { thinking: &'static str, signature: &'static str },
-    Text { text: &'static str },
-    ToolUse { id: &'a str, name: &'a str, input: EmptyObject },
-}
-
-#[derive(Serialize)]
-struct EmptyObject {}
-
-#[derive(Serialize)]
-struct MessageDeltaEvent {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    delta: StopDelta,
-    usage: UsageOut,
-}
-
-#[derive(Serialize)]
-struct StopDelta {
-    stop_reason: &'static str,
-    stop_sequence: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-struct BlockStop {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    index: u32,
-}
 
 /// The Anthropic block currently open (blocks are strictly sequential on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1399,13 +1370,24 @@ impl StreamTranslator for ChatToMessagesStream {
     }
 }
 
-fn write_event<T: Serialize + ?Sized>(out: &mut Vec<u8>, name: &str, data: &T) {
+/// `event: <name>\ndata: {"type":"<name>"` — the caller writes the rest of the object and
+/// then [`end_event`].
+fn begin_event(out: &mut Vec<u8>, name: &str) {
     out.extend_from_slice(b"event: ");
     out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\ndata: ");
-    // Our event types always serialise.
-    let _ = serde_json::to_writer(&mut *out, data);
-    out.extend_from_slice(b"\n\n");
+    out.extend_from_slice(b"\ndata: {\"type\":\"");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
+}
+
+fn end_event(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"}\n\n");
+}
+
+/// A block event's `,"index":N`.
+fn push_index(out: &mut Vec<u8>, index: u32) {
+    out.extend_from_slice(b",\"index\":");
+    push_u64(out, u64::from(index));
 }
 
 impl StreamState {
@@ -1426,12 +1408,13 @@ impl StreamState {
             }
             return;
         }
-        let chunk: Chunk<'_> = match serde_json::from_str(data) {
+        let view = ObjectView::parse(data.as_bytes());
+        let chunk = match view.as_ref().map_err(|_| String::new()).and_then(|v| read_chat_doc(v, true)) {
             Ok(c) => c,
             Err(_) => return self.fail("the upstream sent a stream chunk that is not valid JSON", out),
         };
-        if let Some(err) = non_null(chunk.error) {
-            return self.upstream_error(err.get(), out);
+        if let Some(err) = chunk.error {
+            return self.upstream_error(err, out);
         }
         if !self.started {
             self.start(chunk.id.as_deref(), chunk.model.as_deref(), out);
@@ -1439,8 +1422,8 @@ impl StreamState {
         if let Some(usage) = chunk.usage {
             self.usage = Some(usage);
         }
-        for choice in chunk.choices.iter().flatten().filter(|c| c.index.unwrap_or(0) == 0) {
-            if let Some(delta) = &choice.delta {
+        for choice in chunk.choices.iter().filter(|c| c.index.unwrap_or(0) == 0) {
+            if let Some(delta) = &choice.message {
                 let reasoning = delta.reasoning_content.as_deref().filter(|r| !r.is_empty());
                 if let Some(thinking) = reasoning.or(delta.reasoning.as_deref()).filter(|r| !r.is_empty()) {
                     self.thinking(thinking, out);
@@ -1452,7 +1435,7 @@ impl StreamState {
                     self.refused = true;
                     self.text(refusal, out);
                 }
-                for call in delta.tool_calls.iter().flatten() {
+                for call in &delta.tool_calls {
                     self.tool_delta(call, out);
                 }
             }
@@ -1466,32 +1449,44 @@ impl StreamState {
     fn start(&mut self, id: Option<&str>, model: Option<&str>, out: &mut Vec<u8>) {
         self.started = true;
         let model = model.filter(|m| !m.is_empty()).unwrap_or(&self.ctx.model);
-        let message = MessageOut {
-            id: message_id(id, self.ctx.random),
-            kind: "message",
-            role: "assistant",
-            model,
-            content: Vec::new(),
-            stop_reason: None,
-            stop_sequence: None,
-            usage: UsageOut { input_tokens: Some(0), output_tokens: 0, cache_read_input_tokens: None },
-        };
-        write_event(out, "message_start", &MessageStartEvent { kind: "message_start", message });
+        let usage = UsageOut { input_tokens: Some(0), output_tokens: 0, cache_read_input_tokens: None };
+        begin_event(out, "message_start");
+        out.extend_from_slice(b",\"message\":");
+        write_message(out, &message_id(id, self.ctx.random), model, &[], None, usage);
+        end_event(out);
     }
 
-    fn open_block(&mut self, content_block: StartBlock<'_>, out: &mut Vec<u8>) -> u32 {
+    /// Opens a block: `content_block` is its JSON text without the closing brace.
+    fn open_block(&mut self, content_block: &[u8], out: &mut Vec<u8>) -> u32 {
         let index = self.next_index;
         self.next_index += 1;
-        write_event(out, "content_block_start", &BlockStartEvent { kind: "content_block_start", index, content_block });
+        begin_event(out, "content_block_start");
+        push_index(out, index);
+        out.extend_from_slice(b",\"content_block\":");
+        out.extend_from_slice(content_block);
+        out.push(b'}');
+        end_event(out);
         index
     }
 
     fn stop_block(index: u32, out: &mut Vec<u8>) {
-        write_event(out, "content_block_stop", &BlockStop { kind: "content_block_stop", index });
+        begin_event(out, "content_block_stop");
+        push_index(out, index);
+        end_event(out);
     }
 
-    fn delta(index: u32, delta: DeltaOut<'_>, out: &mut Vec<u8>) {
-        write_event(out, "content_block_delta", &BlockDelta { kind: "content_block_delta", index, delta });
+    /// A `content_block_delta` of type `kind` whose `field` is `text`.
+    fn delta(index: u32, kind: &str, field: &str, text: &str, out: &mut Vec<u8>) {
+        begin_event(out, "content_block_delta");
+        push_index(out, index);
+        out.extend_from_slice(b",\"delta\":{\"type\":\"");
+        out.extend_from_slice(kind.as_bytes());
+        out.extend_from_slice(b"\",\"");
+        out.extend_from_slice(field.as_bytes());
+        out.extend_from_slice(b"\":");
+        push_str(out, text);
+        out.push(b'}');
+        end_event(out);
     }
 
     fn thinking(&mut self, text: &str, out: &mut Vec<u8>) {
@@ -1499,12 +1494,12 @@ impl StreamState {
             Open::Thinking(i) => i,
             _ => {
                 self.close_all(out);
-                let i = self.open_block(StartBlock::Thinking { thinking: "", signature: "" }, out);
+                let i = self.open_block(br#"{"type":"thinking","thinking":"","signature":"""#, out);
                 self.open = Open::Thinking(i);
                 i
             }
         };
-        Self::delta(index, DeltaOut::Thinking { thinking: text }, out);
+        Self::delta(index, "thinking_delta", "thinking", text, out);
     }
 
     fn text(&mut self, text: &str, out: &mut Vec<u8>) {
@@ -1512,15 +1507,15 @@ impl StreamState {
             Open::Text(i) => i,
             _ => {
                 self.close_all(out);
-                let i = self.open_block(StartBlock::Text { text: "" }, out);
+                let i = self.open_block(br#"{"type":"text","text":"""#, out);
                 self.open = Open::Text(i);
                 i
             }
         };
-        Self::delta(index, DeltaOut::Text { text }, out);
+        Self::delta(index, "text_delta", "text", text, out);
     }
 
-    fn tool_delta(&mut self, call: &ToolDeltaIn<'_>, out: &mut Vec<u8>) {
+    fn tool_delta(&mut self, call: &CallIn<'_>, out: &mut Vec<u8>) {
         let id = call.id.as_deref().filter(|id| !id.is_empty());
         let openai_index = match call.index {
             Some(i) => i,
@@ -1544,9 +1539,8 @@ impl StreamState {
                 self.tools.len() - 1
             }
         };
-        let function = call.function.as_ref();
-        let name = function.and_then(|f| f.name.as_deref()).filter(|n| !n.is_empty());
-        let args = function.and_then(|f| f.arguments.as_deref()).unwrap_or_default();
+        let name = call.name.as_deref().filter(|n| !n.is_empty());
+        let args = call.arguments_text.as_deref().unwrap_or_default();
         let Some(tool) = self.tools.get_mut(slot) else { return };
         // Some providers repeat id and name in every delta: the first ones count.
         if tool.id.is_none() {
@@ -1559,7 +1553,7 @@ impl StreamState {
             ToolPhase::Closed => {}
             ToolPhase::Open => {
                 if let (Open::Tool(_, index), false) = (self.open, args.is_empty()) {
-                    Self::delta(index, DeltaOut::InputJson { partial_json: args }, out);
+                    Self::delta(index, "input_json_delta", "partial_json", args, out);
                 }
             }
             ToolPhase::Pending => {
@@ -1581,10 +1575,15 @@ impl StreamState {
         let id = tool.id.clone().unwrap_or_else(|| format!("call_{random:016x}_{}", tool.openai_index));
         let name = tool.name.clone().unwrap_or_default();
         let buffered = std::mem::take(&mut tool.buffered);
-        let index = self.open_block(StartBlock::ToolUse { id: &id, name: &name, input: EmptyObject {} }, out);
+        let mut block = b"{\"type\":\"tool_use\",\"id\":".to_vec();
+        push_str(&mut block, &id);
+        block.extend_from_slice(b",\"name\":");
+        push_str(&mut block, &name);
+        block.extend_from_slice(b",\"input\":{}");
+        let index = self.open_block(&block, out);
         self.open = Open::Tool(slot, index);
         if !buffered.is_empty() {
-            Self::delta(index, DeltaOut::InputJson { partial_json: &buffered }, out);
+            Self::delta(index, "input_json_delta", "partial_json", &buffered, out);
         }
     }
 
@@ -1628,12 +1627,12 @@ impl StreamState {
             Some(u) => u.to_anthropic(),
             None => UsageOut { input_tokens: None, output_tokens: 0, cache_read_input_tokens: None },
         };
-        let delta = MessageDeltaEvent {
-            kind: "message_delta",
-            delta: StopDelta { stop_reason: stop, stop_sequence: None },
-            usage,
-        };
-        write_event(out, "message_delta", &delta);
+        begin_event(out, "message_delta");
+        out.extend_from_slice(b",\"delta\":{\"stop_reason\":");
+        push_str(out, stop);
+        out.extend_from_slice(b",\"stop_sequence\":null},\"usage\":");
+        write_usage(out, usage);
+        end_event(out);
         out.extend_from_slice(b"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
         self.done = true;
     }
@@ -1643,16 +1642,18 @@ impl StreamState {
     }
 
     /// An OpenAI error event (`{"error":{...}}`) → an Anthropic `error` event.
-    fn upstream_error(&mut self, error: &str, out: &mut Vec<u8>) {
-        let value: serde_json::Value = serde_json::from_str(error).unwrap_or_default();
-        let field = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let (kind, code) = (field("type"), field("code"));
-        let message = match value.as_str() {
-            Some(s) => s.to_string(),
-            None => field("message"),
+    fn upstream_error(&mut self, error: &RawValue, out: &mut Vec<u8>) {
+        // `error` is a string (the message) or an object with `type`, `code` and `message`.
+        let (kind, code, message) = match (as_str(error), as_object(error)) {
+            (Ok(message), _) => (Cow::Borrowed(""), Cow::Borrowed(""), message),
+            (_, Ok(view)) => {
+                let field = |k: &str| view.get(k).and_then(|v| as_str(v).ok()).unwrap_or_default();
+                (field("type"), field("code"), field("message"))
+            }
+            _ => (Cow::Borrowed(""), Cow::Borrowed(""), Cow::Borrowed("")),
         };
-        let message = if message.is_empty() { "the upstream provider returned an error".to_string() } else { message };
-        let anthropic_kind = match kind.as_str() {
+        let message = if message.is_empty() { "the upstream provider returned an error" } else { &message };
+        let anthropic_kind = match &*kind {
             known @ ("invalid_request_error"
             | "authentication_error"
             | "permission_error"
@@ -1663,9 +1664,8 @@ impl StreamState {
             _ if kind.contains("rate_limit") || code.contains("rate_limit") => "rate_limit_error",
             _ if kind.contains("overloaded") || code.contains("overloaded") => "overloaded_error",
             _ => "api_error",
-        }
-        .to_string();
-        self.error_event(&anthropic_kind, &message, out);
+        };
+        self.error_event(anthropic_kind, message, out);
     }
 
     fn error_event(&mut self, kind: &str, message: &str, out: &mut Vec<u8>) {
