@@ -34,6 +34,29 @@ pub struct ObjectView<'a> {
     members: Vec<Member<'a>>,
 }
 
+/// A string that borrows from the input when it has no escapes. serde's own `Cow<str>` always
+/// copies, which cost an allocation per member key and per string read.
+struct BorrowedStr<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for BorrowedStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+        }
+        d.deserialize_str(V).map(BorrowedStr)
+    }
+}
+
 struct MembersVisitor;
 
 impl<'de> Visitor<'de> for MembersVisitor {
@@ -45,7 +68,7 @@ impl<'de> Visitor<'de> for MembersVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(key) = map.next_key::<BorrowedStr<'de>>()?.map(|k| k.0) {
             let value: &'de RawValue = map.next_value()?;
             out.push((key, value));
         }
@@ -105,7 +128,7 @@ impl<'a> ObjectView<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(raw) if raw.get() == "null" => Ok(None),
-            Some(raw) => serde_json::from_str::<Cow<'a, str>>(raw.get()).map(Some).map_err(|_| WrongType),
+            Some(raw) => as_str(raw).map(Some),
         }
     }
 
@@ -268,7 +291,7 @@ impl Edit {
 
 /// A JSON string (escapes decoded; borrowed when there are none).
 pub fn as_str(raw: &RawValue) -> Result<Cow<'_, str>, WrongType> {
-    serde_json::from_str::<Cow<'_, str>>(raw.get()).map_err(|_| WrongType)
+    serde_json::from_str::<BorrowedStr<'_>>(raw.get()).map(|s| s.0).map_err(|_| WrongType)
 }
 
 /// A JSON unsigned integer.
