@@ -4,7 +4,8 @@
 //! The translation reads borrowed views of the client body and writes a new object: pass-through
 //! members are copied verbatim (number formats and key order inside them survive), tool schemas
 //! and tool-call arguments are copied as raw JSON (property order in a schema matters to the
-//! model), and everything we build is serialised by small structs.
+//! model), and everything we build is written by small functions (no derived serde code: each
+//! derived struct costs kilobytes of Wasm).
 //!
 //! Decisions where the OpenAI and Anthropic APIs differ:
 //! - **max_tokens** (required by Anthropic): the client's `max_completion_tokens`, else
@@ -68,8 +69,7 @@
 //!   `temperature` / `top_p` pass through unchanged; `null` members are not sent.
 
 use crate::error::ProxyError;
-use crate::json::ObjectView;
-use serde::{Deserialize, Serialize};
+use crate::json::{as_array, as_object, as_str, as_u64, ObjectView};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -145,12 +145,13 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
         .get_bool("stream")
         .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?
         .unwrap_or(false);
-    let include_usage = member(view, "stream_options")
-        .and_then(|raw| serde_json::from_str::<StreamOptions>(raw.get()).ok())
-        .and_then(|o| o.include_usage)
+    let include_usage = view
+        .value("stream_options")
+        .and_then(|raw| as_object(raw).ok())
+        .and_then(|o| o.get_bool("include_usage").ok().flatten())
         .unwrap_or(false);
 
-    if let Some(raw) = member(view, "n") {
+    if let Some(raw) = view.value("n") {
         if uint(raw, "n")? > 1 {
             return Err(
                 ProxyError::invalid_request("`n` greater than 1 is not supported by this model").with_param("n")
@@ -159,9 +160,9 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
     }
 
     // max_tokens and thinking.
-    let client_max = match member(view, "max_completion_tokens") {
+    let client_max = match view.value("max_completion_tokens") {
         Some(raw) => Some((uint(raw, "max_completion_tokens")?, "max_completion_tokens")),
-        None => match member(view, "max_tokens") {
+        None => match view.value("max_tokens") {
             Some(raw) => Some((uint(raw, "max_tokens")?, "max_tokens")),
             None => None,
         },
@@ -182,13 +183,13 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
 
     // System prompt and turns.
     let mut system = Vec::new();
-    if let Some(raw) = member(view, "system") {
+    if let Some(raw) = view.value("system") {
         collect_system(raw, "system", &mut system)?;
     }
     let messages_raw = view
         .get("messages")
         .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
-    let messages: Vec<&RawValue> = serde_json::from_str(messages_raw.get())
+    let messages = as_array(messages_raw)
         .map_err(|_| ProxyError::invalid_request("`messages` must be an array").with_param("messages"))?;
     let mut turns: Vec<Turn<'_>> = Vec::new();
     let mut legacy_call: Option<String> = None;
@@ -201,12 +202,7 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
              with a user turn",
         ));
     }
-    for turn in turns.iter_mut().filter(|t| t.role == "user") {
-        // Stable: tool results first, the rest in order.
-        turn.blocks.sort_by_key(|b| !matches!(b, Block::ToolResult(_)));
-    }
     let instruction = response_format_instruction(view)?;
-    let system = system_out(&system, instruction.as_deref());
 
     // Tools.
     let tools = tools(view)?;
@@ -217,240 +213,225 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
     let service_tier = view.get_str("service_tier").ok().flatten().filter(|t| t == "auto" || t == "standard_only");
 
     // Write the body: our members first, then the pass-through ones in the client's order.
-    let mut w = ObjectWriter::new(view.input().len() + 256);
-    w.member("model", &model)?;
-    if let Some(system) = &system {
-        w.member("system", system)?;
+    let mut out = Vec::with_capacity(view.input().len() + 256);
+    out.extend_from_slice(b"{\"model\":");
+    string(&mut out, model);
+    write_system(&mut out, &system, instruction.as_deref());
+    key(&mut out, "messages");
+    out.push(b'[');
+    for (n, turn) in turns.iter().enumerate() {
+        comma(&mut out, n);
+        write_turn(&mut out, turn);
     }
-    let turns_out: Vec<TurnOut<'_, '_>> = turns.iter().map(Turn::out).collect();
-    w.member("messages", &turns_out)?;
-    w.member("max_tokens", &max_tokens)?;
+    out.push(b']');
+    key(&mut out, "max_tokens");
+    out.extend_from_slice(max_tokens.to_string().as_bytes());
     match thinking {
         ThinkingOut::None => {}
-        ThinkingOut::Raw(raw) => w.member("thinking", raw)?,
+        ThinkingOut::Raw(raw) => raw_member(&mut out, "thinking", raw),
         ThinkingOut::Budget(budget_tokens) => {
-            w.member("thinking", &ThinkingEnabled { kind: "enabled", budget_tokens })?
+            key(&mut out, "thinking");
+            out.extend_from_slice(b"{\"type\":\"enabled\",\"budget_tokens\":");
+            out.extend_from_slice(budget_tokens.to_string().as_bytes());
+            out.push(b'}');
         }
     }
     if let Some(stop) = &stop {
-        w.member("stop_sequences", stop)?;
+        key(&mut out, "stop_sequences");
+        out.push(b'[');
+        for (n, s) in stop.iter().enumerate() {
+            comma(&mut out, n);
+            string(&mut out, s);
+        }
+        out.push(b']');
     }
     if let Some(user_id) = &metadata {
-        w.member("metadata", &Metadata { user_id: Some(Cow::Borrowed(user_id.as_ref())) })?;
+        key(&mut out, "metadata");
+        out.extend_from_slice(b"{\"user_id\":");
+        string(&mut out, user_id);
+        out.push(b'}');
     }
     if !tools.is_empty() {
-        w.member("tools", &tools)?;
+        key(&mut out, "tools");
+        out.push(b'[');
+        for (n, tool) in tools.iter().enumerate() {
+            comma(&mut out, n);
+            write_tool(&mut out, tool);
+        }
+        out.push(b']');
     }
     if let Some(choice) = &tool_choice {
-        w.member("tool_choice", choice)?;
+        key(&mut out, "tool_choice");
+        write_tool_choice(&mut out, choice);
     }
     if stream {
-        w.member("stream", &true)?;
+        key(&mut out, "stream");
+        out.extend_from_slice(b"true");
     }
     if let Some(tier) = &service_tier {
-        w.member("service_tier", tier)?;
+        key(&mut out, "service_tier");
+        string(&mut out, tier);
     }
     for m in view.members() {
         let last = view.get(&m.key).is_some_and(|v| std::ptr::eq(v, m.value));
         if last && m.value.get() != "null" && !HANDLED.contains(&m.key.as_ref()) {
-            w.member(&m.key, m.value)?;
+            raw_member(&mut out, &m.key, m.value);
         }
     }
-    Ok(Translated { body: w.finish(), stream, include_usage })
+    out.push(b'}');
+    Ok(Translated { body: out, stream, include_usage })
 }
 
 // ---------------------------------------------------------------------------------------------
-// Input views.
+// Input views, read by hand: a derived `Deserialize` costs kilobytes of Wasm per struct.
+// Serde's rules are kept: an absent or `null` optional member is `None`, a present one of
+// another type is an error, unknown members are ignored.
 
-#[derive(Deserialize)]
-struct StreamOptions {
-    #[serde(default)]
-    include_usage: Option<bool>,
+/// Why an input object does not have the expected shape (serde's wording, without a position).
+enum Shape {
+    Missing(&'static str),
+    Type(&'static str),
+    NotObject,
 }
 
-#[derive(Deserialize)]
+impl Shape {
+    fn describe(&self) -> String {
+        match self {
+            Shape::Missing(field) => format!("missing field `{field}`"),
+            Shape::Type(field) => format!("invalid type for field `{field}`"),
+            Shape::NotObject => "invalid type: expected an object".to_string(),
+        }
+    }
+}
+
+fn object(raw: &RawValue) -> Result<ObjectView<'_>, Shape> {
+    as_object(raw).map_err(|_| Shape::NotObject)
+}
+
+/// An optional string member.
+fn opt_str<'a>(o: &ObjectView<'a>, key: &'static str) -> Result<Option<Cow<'a, str>>, Shape> {
+    o.get_str(key).map_err(|_| Shape::Type(key))
+}
+
+/// A required string member (`null` is the wrong type, as for serde).
+fn req_str<'a>(o: &ObjectView<'a>, key: &'static str) -> Result<Cow<'a, str>, Shape> {
+    as_str(o.get(key).ok_or(Shape::Missing(key))?).map_err(|_| Shape::Type(key))
+}
+
+/// An optional object member.
+fn opt_object<'a>(o: &ObjectView<'a>, key: &'static str) -> Result<Option<ObjectView<'a>>, Shape> {
+    o.get_object(key).map_err(|_| Shape::Type(key))
+}
+
+/// An optional array member.
+fn opt_array<'a>(o: &ObjectView<'a>, key: &'static str) -> Result<Option<Vec<&'a RawValue>>, Shape> {
+    o.get_array(key).map_err(|_| Shape::Type(key))
+}
+
 struct MessageIn<'a> {
-    #[serde(borrow)]
     role: Cow<'a, str>,
-    #[serde(default, borrow)]
     content: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    tool_calls: Option<Vec<ToolCallIn<'a>>>,
-    #[serde(default, borrow)]
+    tool_calls: Vec<ToolCallIn<'a>>,
     tool_call_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    thinking_blocks: Option<Vec<&'a RawValue>>,
-    #[serde(default, borrow)]
+    thinking_blocks: Vec<&'a RawValue>,
     function_call: Option<FunctionCallIn<'a>>,
 }
 
-#[derive(Deserialize)]
+fn message_in(raw: &RawValue) -> Result<MessageIn<'_>, Shape> {
+    let o = object(raw)?;
+    let mut tool_calls = Vec::new();
+    for call in opt_array(&o, "tool_calls")?.unwrap_or_default() {
+        let c = object(call)?;
+        let id = opt_str(&c, "id")?;
+        let kind = opt_str(&c, "type")?;
+        let function = function_call_in(&object(c.get("function").ok_or(Shape::Missing("function"))?)?)?;
+        tool_calls.push(ToolCallIn { id, kind, function });
+    }
+    Ok(MessageIn {
+        role: req_str(&o, "role")?,
+        content: o.value("content"),
+        tool_calls,
+        tool_call_id: opt_str(&o, "tool_call_id")?,
+        thinking_blocks: opt_array(&o, "thinking_blocks")?.unwrap_or_default(),
+        function_call: match opt_object(&o, "function_call")? {
+            Some(f) => Some(function_call_in(&f)?),
+            None => None,
+        },
+    })
+}
+
 struct ToolCallIn<'a> {
-    #[serde(default, borrow)]
     id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, rename = "type")]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     function: FunctionCallIn<'a>,
 }
 
-#[derive(Deserialize)]
 struct FunctionCallIn<'a> {
-    #[serde(borrow)]
     name: Cow<'a, str>,
-    #[serde(default, borrow)]
     arguments: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+fn function_call_in<'a>(o: &ObjectView<'a>) -> Result<FunctionCallIn<'a>, Shape> {
+    Ok(FunctionCallIn { name: req_str(o, "name")?, arguments: opt_str(o, "arguments")? })
+}
+
 struct PartIn<'a> {
-    #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
-    #[serde(default, borrow)]
     text: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     refusal: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     image_url: Option<&'a RawValue>,
-    #[serde(default, borrow)]
     cache_control: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct ImageUrlIn<'a> {
-    #[serde(borrow)]
-    url: Cow<'a, str>,
+fn part_in(raw: &RawValue) -> Result<PartIn<'_>, Shape> {
+    let o = object(raw)?;
+    Ok(PartIn {
+        kind: req_str(&o, "type")?,
+        text: opt_str(&o, "text")?,
+        refusal: opt_str(&o, "refusal")?,
+        image_url: o.value("image_url"),
+        cache_control: o.value("cache_control"),
+    })
 }
 
-#[derive(Deserialize)]
-struct ToolIn<'a> {
-    #[serde(default, borrow, rename = "type")]
-    kind: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    function: Option<FunctionDefIn<'a>>,
-    #[serde(default, borrow)]
-    cache_control: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
 struct FunctionDefIn<'a> {
-    #[serde(borrow)]
     name: Cow<'a, str>,
-    #[serde(default, borrow)]
     description: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     parameters: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct ToolChoiceIn<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(default, borrow)]
-    function: Option<NameIn<'a>>,
-    #[serde(default, borrow)]
-    name: Option<Cow<'a, str>>,
-    #[serde(default)]
-    disable_parallel_tool_use: Option<bool>,
-}
-
-#[derive(Deserialize)]
-struct NameIn<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct ThinkingIn {
-    #[serde(default)]
-    budget_tokens: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct ResponseFormatIn<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(default, borrow)]
-    json_schema: Option<JsonSchemaIn<'a>>,
-}
-
-#[derive(Deserialize)]
-struct JsonSchemaIn<'a> {
-    #[serde(default, borrow)]
-    schema: Option<&'a RawValue>,
+fn function_def_in<'a>(o: &ObjectView<'a>) -> Result<FunctionDefIn<'a>, Shape> {
+    Ok(FunctionDefIn {
+        name: req_str(o, "name")?,
+        description: opt_str(o, "description")?,
+        parameters: o.value("parameters"),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output shapes.
+// Output shapes, written by hand (byte for byte what serde_json wrote for the former structs).
 
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
 enum Block<'a> {
-    Text(TextBlock<'a>),
-    Image(ImageBlock<'a>),
-    ToolUse(ToolUseBlock<'a>),
-    ToolResult(ToolResultBlock<'a>),
+    Text(Cow<'a, str>, Option<&'a RawValue>),
+    Image(ImageSource<'a>, Option<&'a RawValue>),
+    /// `tool_use`: id, name, the `input` object's JSON text.
+    ToolUse(String, Cow<'a, str>, Cow<'a, str>),
+    /// `tool_result`: tool_use_id, content.
+    ToolResult(String, Option<ToolResultContent<'a>>),
     /// An Anthropic-native block (thinking blocks sent back, `document`, ...), verbatim.
     Raw(&'a RawValue),
 }
 
-#[derive(Debug, Serialize)]
-struct TextBlock<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    text: Cow<'a, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cache_control: Option<&'a RawValue>,
-}
-
-impl<'a> TextBlock<'a> {
-    fn new(text: Cow<'a, str>, cache_control: Option<&'a RawValue>) -> Self {
-        TextBlock { kind: "text", text, cache_control }
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct ImageBlock<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    source: ImageSource<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cache_control: Option<&'a RawValue>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
 enum ImageSource<'a> {
     Base64 { media_type: Cow<'a, str>, data: Cow<'a, str> },
-    Url { url: Cow<'a, str> },
+    Url(Cow<'a, str>),
 }
 
-#[derive(Debug, Serialize)]
-struct ToolUseBlock<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    id: String,
-    name: Cow<'a, str>,
-    input: Box<RawValue>,
-}
-
-#[derive(Debug, Serialize)]
-struct ToolResultBlock<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    tool_use_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    content: Option<ToolResultContent<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
 enum ToolResultContent<'a> {
     Text(Cow<'a, str>),
     Blocks(Vec<Block<'a>>),
 }
 
-#[derive(Debug)]
 struct Turn<'a> {
     role: &'static str,
     blocks: Vec<Block<'a>>,
@@ -458,92 +439,15 @@ struct Turn<'a> {
     plain: bool,
 }
 
-#[derive(Serialize)]
-struct TurnOut<'b, 'a> {
-    role: &'static str,
-    content: ContentOut<'b, 'a>,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum ContentOut<'b, 'a> {
-    Text(&'b str),
-    Blocks(&'b [Block<'a>]),
-}
-
-impl<'a> Turn<'a> {
-    fn out(&self) -> TurnOut<'_, 'a> {
-        let content = match self.blocks.as_slice() {
-            [Block::Text(TextBlock { text, cache_control: None, .. })] if self.plain => ContentOut::Text(text),
-            blocks => ContentOut::Blocks(blocks),
-        };
-        TurnOut { role: self.role, content }
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-enum SystemOut<'a> {
-    Text(String),
-    Blocks(Vec<TextBlock<'a>>),
-}
-
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
 enum ToolOut<'a> {
-    Function(FunctionTool<'a>),
+    Function(FunctionDefIn<'a>, Option<&'a RawValue>),
     Raw(&'a RawValue),
 }
 
-#[derive(Debug, Serialize)]
-struct FunctionTool<'a> {
-    name: Cow<'a, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<Cow<'a, str>>,
-    input_schema: Schema<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cache_control: Option<&'a RawValue>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-enum Schema<'a> {
-    Raw(&'a RawValue),
-    Empty(EmptySchema),
-}
-
-/// `{"type":"object","properties":{}}`.
-#[derive(Debug, Serialize)]
-struct EmptySchema {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    properties: Empty,
-}
-
-#[derive(Debug, Serialize)]
-struct Empty {}
-
-#[derive(Debug, Serialize)]
 struct ToolChoiceOut<'a> {
-    #[serde(rename = "type")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     disable_parallel_tool_use: Option<bool>,
-}
-
-#[derive(Serialize)]
-struct ThinkingEnabled {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    budget_tokens: u64,
-}
-
-#[derive(Deserialize, Serialize)]
-struct Metadata<'a> {
-    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    user_id: Option<Cow<'a, str>>,
 }
 
 enum ThinkingOut<'a> {
@@ -552,16 +456,215 @@ enum ThinkingOut<'a> {
     Budget(u64),
 }
 
+/// Appends `s` as JSON string content, escaped exactly as serde_json does.
+fn escape(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0..=0x1f => b'u',
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.push(b'\\');
+        out.push(short);
+        if short == b'u' {
+            let low = b & 0x0f;
+            out.extend_from_slice(&[b'0', b'0', b'0' + (b >> 4), if low < 10 { b'0' + low } else { b'a' + low - 10 }]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// Appends a JSON string.
+fn string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    escape(out, s);
+    out.push(b'"');
+}
+
+/// Appends `,"key":` (never the first member of an object).
+fn key(out: &mut Vec<u8>, key: &str) {
+    out.push(b',');
+    string(out, key);
+    out.push(b':');
+}
+
+fn raw_member(out: &mut Vec<u8>, k: &str, raw: &RawValue) {
+    key(out, k);
+    out.extend_from_slice(raw.get().as_bytes());
+}
+
+/// The separator before element `n` of an array.
+fn comma(out: &mut Vec<u8>, n: usize) {
+    if n > 0 {
+        out.push(b',');
+    }
+}
+
+fn write_text_block(out: &mut Vec<u8>, text: &str, cache_control: Option<&RawValue>) {
+    out.extend_from_slice(b"{\"type\":\"text\",\"text\":");
+    string(out, text);
+    if let Some(cc) = cache_control {
+        raw_member(out, "cache_control", cc);
+    }
+    out.push(b'}');
+}
+
+fn write_block(out: &mut Vec<u8>, block: &Block<'_>) {
+    match block {
+        Block::Text(text, cache_control) => write_text_block(out, text, *cache_control),
+        Block::Image(source, cache_control) => {
+            out.extend_from_slice(b"{\"type\":\"image\",\"source\":");
+            match source {
+                ImageSource::Base64 { media_type, data } => {
+                    out.extend_from_slice(b"{\"type\":\"base64\",\"media_type\":");
+                    string(out, media_type);
+                    key(out, "data");
+                    string(out, data);
+                }
+                ImageSource::Url(url) => {
+                    out.extend_from_slice(b"{\"type\":\"url\",\"url\":");
+                    string(out, url);
+                }
+            }
+            out.push(b'}');
+            if let Some(cc) = cache_control {
+                raw_member(out, "cache_control", cc);
+            }
+            out.push(b'}');
+        }
+        Block::ToolUse(id, name, input) => {
+            out.extend_from_slice(b"{\"type\":\"tool_use\",\"id\":");
+            string(out, id);
+            key(out, "name");
+            string(out, name);
+            key(out, "input");
+            out.extend_from_slice(input.as_bytes());
+            out.push(b'}');
+        }
+        Block::ToolResult(tool_use_id, content) => {
+            out.extend_from_slice(b"{\"type\":\"tool_result\",\"tool_use_id\":");
+            string(out, tool_use_id);
+            match content {
+                None => {}
+                Some(ToolResultContent::Text(text)) => {
+                    key(out, "content");
+                    string(out, text);
+                }
+                Some(ToolResultContent::Blocks(blocks)) => {
+                    key(out, "content");
+                    write_blocks(out, blocks, false);
+                }
+            }
+            out.push(b'}');
+        }
+        Block::Raw(raw) => out.extend_from_slice(raw.get().as_bytes()),
+    }
+}
+
+/// A JSON array of blocks; with `results_first` the `tool_result` blocks are written first
+/// (Anthropic requires them at the start of a user turn), the rest keep their order.
+fn write_blocks(out: &mut Vec<u8>, blocks: &[Block<'_>], results_first: bool) {
+    let is_result = |b: &&Block<'_>| matches!(b, Block::ToolResult(..));
+    out.push(b'[');
+    let results = blocks.iter().filter(|b| results_first && is_result(b));
+    let rest = blocks.iter().filter(|b| !results_first || !is_result(b));
+    for (n, block) in results.chain(rest).enumerate() {
+        comma(out, n);
+        write_block(out, block);
+    }
+    out.push(b']');
+}
+
+fn write_turn(out: &mut Vec<u8>, turn: &Turn<'_>) {
+    out.extend_from_slice(b"{\"role\":");
+    string(out, turn.role);
+    key(out, "content");
+    match turn.blocks.as_slice() {
+        [Block::Text(text, None)] if turn.plain => string(out, text),
+        blocks => write_blocks(out, blocks, turn.role == "user"),
+    }
+    out.push(b'}');
+}
+
+/// The top-level `system` member, when there is anything to send: an array of text blocks when
+/// any part carries `cache_control`, else one string with the texts joined by a blank line.
+fn write_system(out: &mut Vec<u8>, parts: &[SystemPart<'_>], instruction: Option<&str>) {
+    if parts.iter().any(|p| p.cache_control.is_some()) {
+        key(out, "system");
+        out.push(b'[');
+        for (n, p) in parts.iter().enumerate() {
+            comma(out, n);
+            write_text_block(out, &p.text, p.cache_control);
+        }
+        if let Some(instruction) = instruction {
+            out.push(b',');
+            write_text_block(out, instruction, None);
+        }
+        out.push(b']');
+    } else if !parts.is_empty() || instruction.is_some() {
+        key(out, "system");
+        out.push(b'"');
+        for (n, text) in parts.iter().map(|p| p.text.as_ref()).chain(instruction).enumerate() {
+            if n > 0 {
+                out.extend_from_slice(b"\\n\\n");
+            }
+            escape(out, text);
+        }
+        out.push(b'"');
+    }
+}
+
+fn write_tool(out: &mut Vec<u8>, tool: &ToolOut<'_>) {
+    match tool {
+        ToolOut::Function(f, cache_control) => {
+            out.extend_from_slice(b"{\"name\":");
+            string(out, &f.name);
+            if let Some(description) = &f.description {
+                key(out, "description");
+                string(out, description);
+            }
+            match f.parameters {
+                Some(schema) => raw_member(out, "input_schema", schema),
+                None => out.extend_from_slice(b",\"input_schema\":{\"type\":\"object\",\"properties\":{}}"),
+            }
+            if let Some(cc) = cache_control {
+                raw_member(out, "cache_control", cc);
+            }
+            out.push(b'}');
+        }
+        ToolOut::Raw(raw) => out.extend_from_slice(raw.get().as_bytes()),
+    }
+}
+
+fn write_tool_choice(out: &mut Vec<u8>, choice: &ToolChoiceOut<'_>) {
+    out.extend_from_slice(b"{\"type\":");
+    string(out, choice.kind);
+    if let Some(name) = &choice.name {
+        key(out, "name");
+        string(out, name);
+    }
+    if let Some(disable) = choice.disable_parallel_tool_use {
+        key(out, "disable_parallel_tool_use");
+        out.extend_from_slice(if disable { b"true" } else { b"false" });
+    }
+    out.push(b'}');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
-/// A member that is present and not `null`.
-fn member<'a>(view: &ObjectView<'a>, key: &str) -> Option<&'a RawValue> {
-    view.get(key).filter(|raw| raw.get() != "null")
-}
-
 fn uint(raw: &RawValue, param: &'static str) -> Result<u64, ProxyError> {
-    serde_json::from_str::<u64>(raw.get())
+    as_u64(raw)
         .map_err(|_| ProxyError::invalid_request(format!("`{param}` must be a non-negative integer")).with_param(param))
 }
 
@@ -571,11 +674,11 @@ fn bad_message(message: impl Into<String>) -> ProxyError {
 
 /// The thinking configuration and its budget (when known).
 fn thinking<'a>(view: &ObjectView<'a>) -> Result<(ThinkingOut<'a>, Option<u64>), ProxyError> {
-    if let Some(raw) = member(view, "thinking") {
-        let budget = serde_json::from_str::<ThinkingIn>(raw.get()).ok().and_then(|t| t.budget_tokens);
+    if let Some(raw) = view.value("thinking") {
+        let budget = as_object(raw).ok().and_then(|t| t.get_u64("budget_tokens").ok().flatten());
         return Ok((ThinkingOut::Raw(raw), budget));
     }
-    if let Some(raw) = member(view, "reasoning_max_tokens") {
+    if let Some(raw) = view.value("reasoning_max_tokens") {
         let n = uint(raw, "reasoning_max_tokens")?;
         if n == 0 {
             return Ok((ThinkingOut::None, None));
@@ -615,45 +718,37 @@ fn content<'a>(raw: Option<&'a RawValue>, i: usize) -> Result<Option<Content<'a>
     let Some(raw) = raw else { return Ok(None) };
     let text = raw.get();
     if text.starts_with('"') {
-        let s: Cow<'a, str> = serde_json::from_str(text).map_err(|_| bad_message(format!("messages[{i}].content")))?;
+        let s = as_str(raw).map_err(|_| bad_message(format!("messages[{i}].content")))?;
         Ok(Some(Content::Text(s)))
     } else if text.starts_with('[') {
-        let parts: Vec<&'a RawValue> = serde_json::from_str(text)
-            .map_err(|_| bad_message(format!("messages[{i}].content must be a string or an array")))?;
+        let parts =
+            as_array(raw).map_err(|_| bad_message(format!("messages[{i}].content must be a string or an array")))?;
         Ok(Some(Content::Parts(parts)))
     } else {
         Err(bad_message(format!("messages[{i}].content must be a string or an array of content parts")))
     }
 }
 
-fn part<'a>(raw: &'a RawValue, i: usize) -> Result<PartIn<'a>, ProxyError> {
-    serde_json::from_str(raw.get())
-        .map_err(|e| bad_message(format!("messages[{i}].content: invalid content part: {e}")))
-}
-
 /// A content part → an Anthropic block (`None`: nothing to send, e.g. empty text).
 fn part_block<'a>(raw: &'a RawValue, i: usize) -> Result<Option<Block<'a>>, ProxyError> {
-    let p = part(raw, i)?;
+    let p = part_in(raw)
+        .map_err(|e| bad_message(format!("messages[{i}].content: invalid content part: {}", e.describe())))?;
     match p.kind.as_ref() {
         "text" | "refusal" => {
             let text = if p.kind == "text" { p.text } else { p.refusal };
-            Ok(text.filter(|t| !t.is_empty()).map(|t| Block::Text(TextBlock::new(t, p.cache_control))))
+            Ok(text.filter(|t| !t.is_empty()).map(|t| Block::Text(t, p.cache_control)))
         }
         "image_url" => {
             let raw_url = p
                 .image_url
                 .ok_or_else(|| bad_message(format!("messages[{i}].content: image_url part without image_url")))?;
-            let url: Cow<'a, str> = if raw_url.get().starts_with('"') {
-                serde_json::from_str(raw_url.get()).ok()
+            let url = if raw_url.get().starts_with('"') {
+                as_str(raw_url).ok()
             } else {
-                serde_json::from_str::<ImageUrlIn<'a>>(raw_url.get()).ok().map(|u| u.url)
+                as_object(raw_url).ok().and_then(|u| req_str(&u, "url").ok())
             }
             .ok_or_else(|| bad_message(format!("messages[{i}].content: image_url.url must be a string")))?;
-            Ok(Some(Block::Image(ImageBlock {
-                kind: "image",
-                source: image_source(url, i)?,
-                cache_control: p.cache_control,
-            })))
+            Ok(Some(Block::Image(image_source(url, i)?, p.cache_control)))
         }
         "file" | "input_audio" => Err(bad_message(format!(
             "messages[{i}].content: `{}` content parts are not supported for Anthropic models",
@@ -666,7 +761,7 @@ fn part_block<'a>(raw: &'a RawValue, i: usize) -> Result<Option<Block<'a>>, Prox
 fn image_source(url: Cow<'_, str>, i: usize) -> Result<ImageSource<'_>, ProxyError> {
     let lower = url.get(..8).unwrap_or(&url).to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return Ok(ImageSource::Url { url });
+        return Ok(ImageSource::Url(url));
     }
     let unsupported =
         || bad_message(format!("messages[{i}].content: image_url must be an http(s) URL or a base64 data: URL"));
@@ -703,16 +798,21 @@ fn tool_id(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
 }
 
-/// Tool-call arguments (a JSON object in a string) → the raw `input` object.
-fn tool_input(args: Option<&str>, i: usize) -> Result<Box<RawValue>, ProxyError> {
-    let args = args.unwrap_or("").trim();
-    let args = if args.is_empty() { "{}" } else { args };
-    let invalid =
-        || bad_message(format!("messages[{i}]: tool call arguments must be a JSON object (got invalid JSON)"));
-    if !args.starts_with('{') {
-        return Err(invalid());
+/// Tool-call arguments (a JSON object in a string) → the `input` object's JSON text.
+fn tool_input<'a>(args: Option<Cow<'a, str>>, i: usize) -> Result<Cow<'a, str>, ProxyError> {
+    let args = match args {
+        None => Cow::Borrowed(""),
+        Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
+        Some(Cow::Owned(s)) if s.trim().len() == s.len() => Cow::Owned(s),
+        Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_string()),
+    };
+    let args = if args.is_empty() { Cow::Borrowed("{}") } else { args };
+    if !args.starts_with('{') || serde_json::from_str::<serde::de::IgnoredAny>(&args).is_err() {
+        return Err(bad_message(format!(
+            "messages[{i}]: tool call arguments must be a JSON object (got invalid JSON)"
+        )));
     }
-    RawValue::from_string(args.to_string()).map_err(|_| invalid())
+    Ok(args)
 }
 
 /// Appends blocks to the last turn when it has the same role, else starts a new turn.
@@ -743,7 +843,7 @@ fn collect_system<'a>(raw: &'a RawValue, at: &str, out: &mut Vec<SystemPart<'a>>
         Some(Content::Text(_)) => {}
         Some(Content::Parts(parts)) => {
             for raw in parts {
-                let p: PartIn<'a> = serde_json::from_str(raw.get()).map_err(|_| bad())?;
+                let p = part_in(raw).map_err(|_| bad())?;
                 if p.kind != "text" {
                     return Err(bad());
                 }
@@ -756,26 +856,18 @@ fn collect_system<'a>(raw: &'a RawValue, at: &str, out: &mut Vec<SystemPart<'a>>
     Ok(())
 }
 
-fn system_out<'a>(parts: &[SystemPart<'a>], instruction: Option<&str>) -> Option<SystemOut<'a>> {
-    if parts.iter().any(|p| p.cache_control.is_some()) {
-        let mut blocks: Vec<TextBlock<'a>> =
-            parts.iter().map(|p| TextBlock::new(p.text.clone(), p.cache_control)).collect();
-        if let Some(instruction) = instruction {
-            blocks.push(TextBlock::new(Cow::Owned(instruction.to_string()), None));
-        }
-        return Some(SystemOut::Blocks(blocks));
-    }
-    let texts: Vec<&str> = parts.iter().map(|p| p.text.as_ref()).chain(instruction).collect();
-    (!texts.is_empty()).then(|| SystemOut::Text(texts.join("\n\n")))
-}
-
 fn response_format_instruction(view: &ObjectView<'_>) -> Result<Option<String>, ProxyError> {
-    let Some(raw) = member(view, "response_format") else { return Ok(None) };
-    let rf: ResponseFormatIn<'_> = serde_json::from_str(raw.get()).map_err(|_| {
+    let Some(raw) = view.value("response_format") else { return Ok(None) };
+    let read = || -> Result<_, Shape> {
+        let rf = object(raw)?;
+        let schema = opt_object(&rf, "json_schema")?.and_then(|s| s.value("schema"));
+        Ok((req_str(&rf, "type")?, schema))
+    };
+    let (kind, schema) = read().map_err(|_| {
         ProxyError::invalid_request("`response_format` must be an object with a `type`").with_param("response_format")
     })?;
-    Ok(match rf.kind.as_ref() {
-        "json_schema" => match rf.json_schema.and_then(|s| s.schema) {
+    Ok(match kind.as_ref() {
+        "json_schema" => match schema {
             Some(schema) => Some(format!(
                 "Respond only with a JSON object that conforms to this JSON schema:\n{}",
                 crate::json::compact(schema.get())
@@ -795,7 +887,7 @@ fn translate_message<'a>(
     turns: &mut Vec<Turn<'a>>,
     legacy_call: &mut Option<String>,
 ) -> Result<(), ProxyError> {
-    let msg: MessageIn<'a> = serde_json::from_str(raw.get()).map_err(|e| bad_message(format!("messages[{i}]: {e}")))?;
+    let msg = message_in(raw).map_err(|e| bad_message(format!("messages[{i}]: {}", e.describe())))?;
     match msg.role.as_ref() {
         "system" | "developer" => {
             if let Some(c) = msg.content {
@@ -806,25 +898,24 @@ fn translate_message<'a>(
             let (blocks, plain) = match content(msg.content, i)? {
                 None => (Vec::new(), false),
                 Some(Content::Text(t)) if t.is_empty() => (Vec::new(), false),
-                Some(Content::Text(t)) => (vec![Block::Text(TextBlock::new(t, None))], true),
+                Some(Content::Text(t)) => (vec![Block::Text(t, None)], true),
                 Some(Content::Parts(parts)) => (parts_blocks(&parts, i)?, false),
             };
             push_turn(turns, "user", blocks, plain);
         }
         "assistant" => {
-            let mut blocks: Vec<Block<'a>> =
-                msg.thinking_blocks.unwrap_or_default().into_iter().map(Block::Raw).collect();
+            let mut blocks: Vec<Block<'a>> = msg.thinking_blocks.into_iter().map(Block::Raw).collect();
             let mut plain = false;
             match content(msg.content, i)? {
                 None => {}
                 Some(Content::Text(t)) if t.is_empty() => {}
                 Some(Content::Text(t)) => {
                     plain = blocks.is_empty();
-                    blocks.push(Block::Text(TextBlock::new(t, None)));
+                    blocks.push(Block::Text(t, None));
                 }
                 Some(Content::Parts(parts)) => blocks.extend(parts_blocks(&parts, i)?),
             }
-            for (j, call) in msg.tool_calls.unwrap_or_default().into_iter().enumerate() {
+            for (j, call) in msg.tool_calls.into_iter().enumerate() {
                 if call.kind.as_deref().is_some_and(|k| k != "function") {
                     return Err(bad_message(format!(
                         "messages[{i}].tool_calls[{j}]: only function tool calls are supported"
@@ -834,19 +925,14 @@ fn translate_message<'a>(
                     .id
                     .filter(|id| !id.is_empty())
                     .ok_or_else(|| bad_message(format!("messages[{i}].tool_calls[{j}].id is required")))?;
-                let input = tool_input(call.function.arguments.as_deref(), i)?;
-                blocks.push(Block::ToolUse(ToolUseBlock {
-                    kind: "tool_use",
-                    id: tool_id(&id),
-                    name: call.function.name,
-                    input,
-                }));
+                let input = tool_input(call.function.arguments, i)?;
+                blocks.push(Block::ToolUse(tool_id(&id), call.function.name, input));
                 plain = false;
             }
             if let Some(call) = msg.function_call {
                 let id = format!("call_legacy_{i}");
-                let input = tool_input(call.arguments.as_deref(), i)?;
-                blocks.push(Block::ToolUse(ToolUseBlock { kind: "tool_use", id: id.clone(), name: call.name, input }));
+                let input = tool_input(call.arguments, i)?;
+                blocks.push(Block::ToolUse(id.clone(), call.name, input));
                 *legacy_call = Some(id);
                 plain = false;
             }
@@ -872,8 +958,7 @@ fn translate_message<'a>(
                     (!blocks.is_empty()).then_some(ToolResultContent::Blocks(blocks))
                 }
             };
-            let block = Block::ToolResult(ToolResultBlock { kind: "tool_result", tool_use_id: id, content });
-            push_turn(turns, "user", vec![block], false);
+            push_turn(turns, "user", vec![Block::ToolResult(id, content)], false);
         }
         other => return Err(bad_message(format!("messages[{i}]: unknown role {other:?}"))),
     }
@@ -891,38 +976,31 @@ fn parts_blocks<'a>(parts: &[&'a RawValue], i: usize) -> Result<Vec<Block<'a>>, 
 }
 
 fn tools<'a>(view: &ObjectView<'a>) -> Result<Vec<ToolOut<'a>>, ProxyError> {
-    let (raw, param) = match member(view, "tools") {
+    let (raw, param) = match view.value("tools") {
         Some(raw) => (raw, "tools"),
-        None => match member(view, "functions") {
+        None => match view.value("functions") {
             Some(raw) => (raw, "functions"),
             None => return Ok(Vec::new()),
         },
     };
     let bad = |m: String| ProxyError::invalid_request(m).with_param(param);
-    let list: Vec<&'a RawValue> =
-        serde_json::from_str(raw.get()).map_err(|_| bad(format!("`{param}` must be an array")))?;
+    let list = as_array(raw).map_err(|_| bad(format!("`{param}` must be an array")))?;
     let mut out = Vec::with_capacity(list.len());
     for (j, raw) in list.into_iter().enumerate() {
-        let function = |f: FunctionDefIn<'a>, cache_control| {
-            ToolOut::Function(FunctionTool {
-                name: f.name,
-                description: f.description,
-                input_schema: match f.parameters.filter(|p| p.get() != "null") {
-                    Some(p) => Schema::Raw(p),
-                    None => Schema::Empty(EmptySchema { kind: "object", properties: Empty {} }),
-                },
-                cache_control,
-            })
+        let read = || -> Result<_, Shape> {
+            let o = object(raw)?;
+            if param == "functions" {
+                return Ok((Some("function".into()), Some(function_def_in(&o)?), None));
+            }
+            let function = match opt_object(&o, "function")? {
+                Some(f) => Some(function_def_in(&f)?),
+                None => None,
+            };
+            Ok((opt_str(&o, "type")?, function, o.value("cache_control")))
         };
-        if param == "functions" {
-            let f: FunctionDefIn<'a> =
-                serde_json::from_str(raw.get()).map_err(|e| bad(format!("functions[{j}]: {e}")))?;
-            out.push(function(f, None));
-            continue;
-        }
-        let tool: ToolIn<'a> = serde_json::from_str(raw.get()).map_err(|e| bad(format!("tools[{j}]: {e}")))?;
-        match (tool.kind.as_deref(), tool.function) {
-            (Some("function"), Some(f)) => out.push(function(f, tool.cache_control)),
+        let (kind, function, cache_control) = read().map_err(|e| bad(format!("{param}[{j}]: {}", e.describe())))?;
+        match (kind.as_deref(), function) {
+            (Some("function"), Some(f)) => out.push(ToolOut::Function(f, cache_control)),
             (Some("function"), None) => return Err(bad(format!("tools[{j}]: a function tool needs `function`"))),
             (Some("custom"), _) => {
                 return Err(bad(format!("tools[{j}]: custom tools are not supported for Anthropic models")))
@@ -934,16 +1012,15 @@ fn tools<'a>(view: &ObjectView<'a>) -> Result<Vec<ToolOut<'a>>, ProxyError> {
 }
 
 fn tool_choice<'a>(view: &ObjectView<'a>) -> Result<Option<ToolChoiceOut<'a>>, ProxyError> {
-    let (raw, param) = match member(view, "tool_choice") {
+    let (raw, param) = match view.value("tool_choice") {
         Some(raw) => (Some(raw), "tool_choice"),
-        None => (member(view, "function_call"), "function_call"),
+        None => (view.value("function_call"), "function_call"),
     };
     let bad = || ProxyError::invalid_request(format!("unsupported `{param}` value")).with_param(param);
     let mut choice = match raw {
         None => None,
         Some(raw) if raw.get().starts_with('"') => {
-            let s: Cow<'_, str> = serde_json::from_str(raw.get()).map_err(|_| bad())?;
-            let kind = match s.as_ref() {
+            let kind = match as_str(raw).map_err(|_| bad())?.as_ref() {
                 "auto" => "auto",
                 "none" => "none",
                 "required" | "any" => "any",
@@ -952,20 +1029,29 @@ fn tool_choice<'a>(view: &ObjectView<'a>) -> Result<Option<ToolChoiceOut<'a>>, P
             Some(ToolChoiceOut { kind, name: None, disable_parallel_tool_use: None })
         }
         Some(raw) if param == "function_call" => {
-            let n: NameIn<'a> = serde_json::from_str(raw.get()).map_err(|_| bad())?;
-            Some(ToolChoiceOut { kind: "tool", name: Some(n.name), disable_parallel_tool_use: None })
+            let name = object(raw).and_then(|o| req_str(&o, "name")).map_err(|_| bad())?;
+            Some(ToolChoiceOut { kind: "tool", name: Some(name), disable_parallel_tool_use: None })
         }
         Some(raw) => {
-            let c: ToolChoiceIn<'a> = serde_json::from_str(raw.get()).map_err(|_| bad())?;
-            let (kind, name) = match c.kind.as_ref() {
-                "function" => ("tool", Some(c.function.map(|f| f.name).ok_or_else(bad)?)),
-                "tool" => ("tool", Some(c.name.ok_or_else(bad)?)),
+            let read = || -> Result<_, Shape> {
+                let c = object(raw)?;
+                let function = match opt_object(&c, "function")? {
+                    Some(f) => Some(req_str(&f, "name")?),
+                    None => None,
+                };
+                let disable = c.get_bool("disable_parallel_tool_use").map_err(|_| Shape::NotObject)?;
+                Ok((req_str(&c, "type")?, function, opt_str(&c, "name")?, disable))
+            };
+            let (kind, function, name, disable) = read().map_err(|_| bad())?;
+            let (kind, name) = match kind.as_ref() {
+                "function" => ("tool", Some(function.ok_or_else(bad)?)),
+                "tool" => ("tool", Some(name.ok_or_else(bad)?)),
                 "auto" => ("auto", None),
                 "any" => ("any", None),
                 "none" => ("none", None),
                 _ => return Err(bad()),
             };
-            Some(ToolChoiceOut { kind, name, disable_parallel_tool_use: c.disable_parallel_tool_use })
+            Some(ToolChoiceOut { kind, name, disable_parallel_tool_use: disable })
         }
     };
     let parallel = view.get_bool("parallel_tool_calls").map_err(|_| {
@@ -982,9 +1068,9 @@ fn tool_choice<'a>(view: &ObjectView<'a>) -> Result<Option<ToolChoiceOut<'a>>, P
 }
 
 fn stop_sequences<'a>(view: &ObjectView<'a>) -> Result<Option<Vec<Cow<'a, str>>>, ProxyError> {
-    let (raw, param) = match member(view, "stop") {
+    let (raw, param) = match view.value("stop") {
         Some(raw) => (raw, "stop"),
-        None => match member(view, "stop_sequences") {
+        None => match view.value("stop_sequences") {
             Some(raw) => (raw, "stop_sequences"),
             None => return Ok(None),
         },
@@ -992,17 +1078,22 @@ fn stop_sequences<'a>(view: &ObjectView<'a>) -> Result<Option<Vec<Cow<'a, str>>>
     let bad =
         || ProxyError::invalid_request(format!("`{param}` must be a string or an array of strings")).with_param(param);
     let list: Vec<Cow<'a, str>> = if raw.get().starts_with('"') {
-        vec![serde_json::from_str(raw.get()).map_err(|_| bad())?]
+        vec![as_str(raw).map_err(|_| bad())?]
     } else {
-        serde_json::from_str(raw.get()).map_err(|_| bad())?
+        let items = as_array(raw).map_err(|_| bad())?;
+        let mut list = Vec::with_capacity(items.len());
+        for item in items {
+            list.push(as_str(item).map_err(|_| bad())?);
+        }
+        list
     };
     Ok((!list.is_empty()).then_some(list))
 }
 
 /// `metadata.user_id`: the client's own, else `user`, else `safety_identifier`.
 fn metadata<'a>(view: &ObjectView<'a>) -> Result<Option<Cow<'a, str>>, ProxyError> {
-    if let Some(raw) = member(view, "metadata") {
-        if let Ok(Metadata { user_id: Some(id) }) = serde_json::from_str::<Metadata<'a>>(raw.get()) {
+    if let Some(raw) = view.value("metadata") {
+        if let Some(Ok(Some(id))) = as_object(raw).ok().map(|m| m.get_str("user_id")) {
             return Ok(Some(id));
         }
     }
@@ -1022,36 +1113,6 @@ fn key_param(key: &str) -> &'static str {
         "user"
     } else {
         "safety_identifier"
-    }
-}
-
-/// Writes a JSON object member by member.
-struct ObjectWriter {
-    out: Vec<u8>,
-    first: bool,
-}
-
-impl ObjectWriter {
-    fn new(capacity: usize) -> Self {
-        let mut out = Vec::with_capacity(capacity);
-        out.push(b'{');
-        ObjectWriter { out, first: true }
-    }
-
-    fn member<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), ProxyError> {
-        let failed = |_| ProxyError::new(500, "api_error", "could not build the upstream request");
-        if !self.first {
-            self.out.push(b',');
-        }
-        self.first = false;
-        serde_json::to_writer(&mut self.out, key).map_err(failed)?;
-        self.out.push(b':');
-        serde_json::to_writer(&mut self.out, value).map_err(failed)
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        self.out.push(b'}');
-        self.out
     }
 }
 
@@ -1458,6 +1519,20 @@ mod tests {
             v["messages"][0]["content"][1]["source"],
             json!({"type":"base64","media_type":"image/jpeg","data":"/9j/4A=="})
         );
+    }
+
+    #[test]
+    fn escapes_strings_like_serde_json() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("é€😀\u{2028}\u{7f}\\\"/");
+        let mut out = Vec::new();
+        string(&mut out, &all);
+        assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&all).unwrap());
+        for s in ["", "plain", "\"", "a\u{1f}b\u{0}"] {
+            let mut out = Vec::new();
+            string(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
     }
 
     #[test]
