@@ -34,14 +34,15 @@
 
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
-use serde::{Deserialize, Serialize};
+use crate::json::{as_object, ObjectView, WrongType};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// A non-streamed Messages response → an OpenAI `chat.completion`.
 pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-    let msg: MessageIn<'_> = crate::json::from_bytes(body)
-        .map_err(|_| ProxyError::bad_upstream("the upstream response is not a valid Anthropic message"))?;
+    let msg = message_in(body)
+        .ok_or_else(|| ProxyError::bad_upstream("the upstream response is not a valid Anthropic message"))?;
     if msg.kind.as_deref() == Some("error") {
         let (status, err) = error_from(msg.error.as_ref(), 502);
         return Err(ProxyError { status, ..err });
@@ -55,7 +56,7 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
     let mut thinking_blocks = Vec::new();
     let mut tool_calls = Vec::new();
     for raw in content {
-        let Ok(block) = serde_json::from_str::<BlockIn<'_>>(raw.get()) else { continue };
+        let Some(block) = block_in(raw) else { continue };
         match block.kind.as_ref() {
             "text" => text.push_str(block.text.as_deref().unwrap_or_default()),
             "thinking" => {
@@ -108,8 +109,8 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
 /// error body.
 pub fn translate_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
     let status_out = if status == 529 { 503 } else { status };
-    let parsed = crate::json::from_bytes::<ErrorEnvelope<'_>>(body).ok();
-    let (_, err) = error_from(parsed.as_ref().and_then(|e| e.error.as_ref()), status);
+    let parsed = ObjectView::parse(body).ok().and_then(|view| error_member(&view).ok()).flatten();
+    let (_, err) = error_from(parsed.as_ref(), status);
     (status_out, ProxyError { status: status_out, ..err }.to_openai_json())
 }
 
@@ -177,71 +178,95 @@ fn kind_for_status(status: u16) -> &'static str {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Input views.
+// Input views, read by hand: a derived `Deserialize` costs kilobytes of Wasm per struct. As
+// with serde, an absent or `null` member is `None`, unknown members are ignored and a member
+// of the wrong type makes the whole object unreadable.
 
-#[derive(Deserialize)]
 struct MessageIn<'a> {
-    #[serde(default, rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     model: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     content: Option<Vec<&'a RawValue>>,
-    #[serde(default, borrow)]
     stop_reason: Option<Cow<'a, str>>,
-    #[serde(default)]
     usage: Option<UsageIn>,
-    #[serde(default, borrow)]
     error: Option<ErrorIn<'a>>,
 }
 
-#[derive(Deserialize)]
+/// The response body as a message; `None` when it is not an object of that shape.
+fn message_in(body: &[u8]) -> Option<MessageIn<'_>> {
+    let view = ObjectView::parse(body).ok()?;
+    let read = || -> Result<MessageIn<'_>, WrongType> {
+        Ok(MessageIn {
+            kind: view.get_str("type")?,
+            id: view.get_str("id")?,
+            model: view.get_str("model")?,
+            content: view.get_array("content")?,
+            stop_reason: view.get_str("stop_reason")?,
+            usage: view.value("usage").map(usage_in).transpose()?,
+            error: error_member(&view)?,
+        })
+    };
+    read().ok()
+}
+
 struct BlockIn<'a> {
-    #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
-    #[serde(default, borrow)]
     text: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     thinking: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     signature: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     data: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     input: Option<&'a RawValue>,
 }
 
+/// A content block; `None` when it is not an object with a string `type` and string fields.
+fn block_in(raw: &RawValue) -> Option<BlockIn<'_>> {
+    let view = as_object(raw).ok()?;
+    let read = || -> Result<BlockIn<'_>, WrongType> {
+        Ok(BlockIn {
+            kind: view.get_str("type")?.ok_or(WrongType)?,
+            text: view.get_str("text")?,
+            thinking: view.get_str("thinking")?,
+            signature: view.get_str("signature")?,
+            data: view.get_str("data")?,
+            id: view.get_str("id")?,
+            name: view.get_str("name")?,
+            input: view.value("input"),
+        })
+    };
+    read().ok()
+}
+
 /// Anthropic `usage` (also in stream `message_start` / `message_delta` events).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct UsageIn {
-    #[serde(default)]
     pub input_tokens: Option<u64>,
-    #[serde(default)]
     pub output_tokens: Option<u64>,
-    #[serde(default)]
     pub cache_read_input_tokens: Option<u64>,
-    #[serde(default)]
     pub cache_creation_input_tokens: Option<u64>,
 }
 
-#[derive(Deserialize)]
-struct ErrorEnvelope<'a> {
-    #[serde(default, borrow)]
-    error: Option<ErrorIn<'a>>,
+/// An Anthropic `usage` object; `Err` when it is not an object or a count is not a `u64`.
+pub fn usage_in(raw: &RawValue) -> Result<UsageIn, WrongType> {
+    let view = as_object(raw)?;
+    Ok(UsageIn {
+        input_tokens: view.get_u64("input_tokens")?,
+        output_tokens: view.get_u64("output_tokens")?,
+        cache_read_input_tokens: view.get_u64("cache_read_input_tokens")?,
+        cache_creation_input_tokens: view.get_u64("cache_creation_input_tokens")?,
+    })
 }
 
-#[derive(Deserialize)]
 struct ErrorIn<'a> {
-    #[serde(default, rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     message: Option<Cow<'a, str>>,
+}
+
+/// The `error` member of `view`.
+fn error_member<'a>(view: &ObjectView<'a>) -> Result<Option<ErrorIn<'a>>, WrongType> {
+    let Some(error) = view.get_object("error")? else { return Ok(None) };
+    Ok(Some(ErrorIn { kind: error.get_str("type")?, message: error.get_str("message")? }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,6 +574,66 @@ mod tests {
             let v: Value = crate::json::from_bytes(&out).unwrap();
             assert_eq!((s, &v["error"]), (want_status, &want), "{status} {body}");
         }
+    }
+
+    #[test]
+    fn member_types_are_checked_like_serde() {
+        // A member of the wrong type anywhere in the message: the response is unreadable.
+        for body in [
+            r#"{"type":"message","id":5,"content":[]}"#,
+            r#"{"type":"message","model":{},"content":[]}"#,
+            r#"{"type":"message","content":{}}"#,
+            r#"{"type":"message","content":[],"stop_reason":1}"#,
+            r#"{"type":"message","content":[],"usage":{"input_tokens":-1}}"#,
+            r#"{"type":"message","content":[],"usage":{"output_tokens":1.5}}"#,
+            r#"{"type":"message","content":[],"usage":"x"}"#,
+            r#"{"type":"message","content":[],"error":{"message":5}}"#,
+            r#"{"type":7,"content":[]}"#,
+        ] {
+            let e = translate_response(body.as_bytes(), &ctx()).unwrap_err();
+            assert_eq!(
+                (e.status, e.kind, e.message.as_str()),
+                (502, "api_error", "the upstream response is not a valid Anthropic message"),
+                "{body}"
+            );
+        }
+        // Null is absent; a block with a bad member or no string type is skipped.
+        let v = translate(&json!({"type":"message","id":null,"model":null,"stop_reason":null,"usage":null,
+            "error":null,"content":[
+                {"type":"text","text":"a"},
+                {"type":"text","text":"b","name":5},
+                {"type":"text","text":{"x":1}},
+                {"type":null,"text":"c"},
+                {"text":"d"},
+                "e",
+                {"type":"text","text":null},
+                {"type":"thinking","thinking":null,"signature":null},
+                {"type":"tool_use","id":null,"name":"f","input":null},
+                {"type":"text","text":"g","input":[1],"citations":{"k":1}}]}));
+        assert_eq!(
+            v,
+            json!({"id":"msg_0000000000000abc","object":"chat.completion","created":1_700_000_000u64,
+                "model":"claude-mapped","choices":[{"index":0,"message":{"role":"assistant","content":"ag",
+                "reasoning_content":"","thinking_blocks":[{"type":"thinking","thinking":""}],
+                "tool_calls":[{"id":"","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                "logprobs":null,"finish_reason":null}]})
+        );
+        // An unreadable error object leaves the generic message.
+        for body in [r#"{"error":{"type":"rate_limit_error","message":5}}"#, r#"{"error":"x"}"#, "[]"] {
+            let (s, out) = translate_error(429, body.as_bytes());
+            let v: Value = crate::json::from_bytes(&out).unwrap();
+            assert_eq!(
+                (s, &v["error"]),
+                (
+                    429,
+                    &json!({"message":"upstream error (HTTP 429)","type":"rate_limit_error","param":null,"code":null})
+                ),
+                "{body}"
+            );
+        }
+        let u =
+            usage_in(serde_json::from_str(r#"{"input_tokens":1,"output_tokens":null,"cache_creation":{}}"#).unwrap());
+        assert_eq!(u.map(|u| (u.input_tokens, u.output_tokens)), Ok((Some(1), None)));
     }
 
     #[test]

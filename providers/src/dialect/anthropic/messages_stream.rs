@@ -26,7 +26,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::dialect::anthropic::from_messages::{finish_reason, openai_usage, UsageIn};
+use crate::dialect::anthropic::from_messages::{finish_reason, openai_usage, usage_in, UsageIn};
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::stream::sse::{Block, SseDecoder};
 
@@ -132,8 +132,8 @@ struct MessageHead<'a> {
     id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     model: Option<Cow<'a, str>>,
-    #[serde(default)]
-    usage: Option<UsageIn>,
+    #[serde(borrow, default)]
+    usage: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -328,8 +328,8 @@ impl State {
 
     fn on_message_start(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
         let message: Option<MessageHead<'_>> = parse(env.message)?;
-        if let Some(u) = message.as_ref().and_then(|m| m.usage.as_ref()) {
-            merge_usage(&mut self.usage, u);
+        if let Some(u) = message.as_ref().and_then(|m| m.usage) {
+            merge_usage(&mut self.usage, &usage_in(u).map_err(|_| Malformed)?);
         }
         if !self.started {
             let id = message.as_ref().and_then(|m| non_empty(&m.id));
@@ -440,8 +440,8 @@ impl State {
     }
 
     fn on_message_delta(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
-        if let Some(u) = parse::<UsageIn>(env.usage)? {
-            merge_usage(&mut self.usage, &u);
+        if let Some(u) = env.usage {
+            merge_usage(&mut self.usage, &usage_in(u).map_err(|_| Malformed)?);
         }
         let delta: Option<MessageDelta<'_>> = parse(env.delta)?;
         if let Some(reason) = delta.as_ref().and_then(|d| d.stop_reason.as_deref()) {
