@@ -34,7 +34,8 @@
 
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
-use crate::json::{as_object, ObjectView, WrongType};
+use crate::json::{as_array, as_str, as_u64, WrongType};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -109,7 +110,7 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
 /// error body.
 pub fn translate_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
     let status_out = if status == 529 { 503 } else { status };
-    let parsed = ObjectView::parse(body).ok().and_then(|view| error_member(&view).ok()).flatten();
+    let parsed = error_envelope(body).ok().flatten();
     let (_, err) = error_from(parsed.as_ref(), status);
     (status_out, ProxyError { status: status_out, ..err }.to_openai_json())
 }
@@ -180,7 +181,77 @@ fn kind_for_status(status: u16) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Input views, read by hand: a derived `Deserialize` costs kilobytes of Wasm per struct. As
 // with serde, an absent or `null` member is `None`, unknown members are ignored and a member
-// of the wrong type makes the whole object unreadable.
+// of the wrong type makes the whole object unreadable (a duplicated member: the last wins).
+
+/// Reads the members named `keys` of the JSON object `text` into `slots` (same order; absent
+/// or `null` stays `None`). Nothing is allocated: the stream translator reads every event so.
+/// `Err` when `text` is not a JSON object.
+pub(crate) fn read_members<'a>(
+    text: &'a str,
+    keys: &[&'static str],
+    slots: &mut [Option<&'a RawValue>],
+) -> Result<(), WrongType> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Slots { keys, slots }).map_err(|_| WrongType)?;
+    de.end().map_err(|_| WrongType)
+}
+
+struct Slots<'s, 'a> {
+    keys: &'s [&'static str],
+    slots: &'s mut [Option<&'a RawValue>],
+}
+
+impl<'a> Visitor<'a> for Slots<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'a>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(i) = map.next_key_seed(Key(self.keys))? {
+            let value: &'a RawValue = map.next_value()?;
+            if let Some(slot) = i.and_then(|i| self.slots.get_mut(i)) {
+                *slot = (value.get() != "null").then_some(value);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A member name, as its position in the keys wanted (compared unescaped, never copied).
+struct Key<'s>(&'s [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Option<usize>, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for Key<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.iter().position(|k| *k == v))
+    }
+}
+
+/// A string member read by [`read_members`] (`Err` for another type); borrowed unless it has
+/// escapes.
+pub(crate) fn opt_str(raw: Option<&RawValue>) -> Result<Option<Cow<'_, str>>, WrongType> {
+    let Some(raw) = raw else { return Ok(None) };
+    // A valid JSON value that starts and ends with a quote is one string.
+    match raw.get().strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Ok(Some(Cow::Borrowed(inner))),
+        _ => as_str(raw).map(Some),
+    }
+}
 
 struct MessageIn<'a> {
     kind: Option<Cow<'a, str>>,
@@ -194,16 +265,19 @@ struct MessageIn<'a> {
 
 /// The response body as a message; `None` when it is not an object of that shape.
 fn message_in(body: &[u8]) -> Option<MessageIn<'_>> {
-    let view = ObjectView::parse(body).ok()?;
+    let text = std::str::from_utf8(body).ok()?;
+    let mut m = [None; 7];
+    read_members(text, &["type", "id", "model", "content", "stop_reason", "usage", "error"], &mut m).ok()?;
+    let [kind, id, model, content, stop_reason, usage, error] = m;
     let read = || -> Result<MessageIn<'_>, WrongType> {
         Ok(MessageIn {
-            kind: view.get_str("type")?,
-            id: view.get_str("id")?,
-            model: view.get_str("model")?,
-            content: view.get_array("content")?,
-            stop_reason: view.get_str("stop_reason")?,
-            usage: view.value("usage").map(usage_in).transpose()?,
-            error: error_member(&view)?,
+            kind: opt_str(kind)?,
+            id: opt_str(id)?,
+            model: opt_str(model)?,
+            content: content.map(as_array).transpose()?,
+            stop_reason: opt_str(stop_reason)?,
+            usage: usage.map(usage_in).transpose()?,
+            error: error.map(error_in).transpose()?,
         })
     };
     read().ok()
@@ -222,17 +296,19 @@ struct BlockIn<'a> {
 
 /// A content block; `None` when it is not an object with a string `type` and string fields.
 fn block_in(raw: &RawValue) -> Option<BlockIn<'_>> {
-    let view = as_object(raw).ok()?;
+    let mut m = [None; 8];
+    read_members(raw.get(), &["type", "text", "thinking", "signature", "data", "id", "name", "input"], &mut m).ok()?;
+    let [kind, text, thinking, signature, data, id, name, input] = m;
     let read = || -> Result<BlockIn<'_>, WrongType> {
         Ok(BlockIn {
-            kind: view.get_str("type")?.ok_or(WrongType)?,
-            text: view.get_str("text")?,
-            thinking: view.get_str("thinking")?,
-            signature: view.get_str("signature")?,
-            data: view.get_str("data")?,
-            id: view.get_str("id")?,
-            name: view.get_str("name")?,
-            input: view.value("input"),
+            kind: opt_str(kind)?.ok_or(WrongType)?,
+            text: opt_str(text)?,
+            thinking: opt_str(thinking)?,
+            signature: opt_str(signature)?,
+            data: opt_str(data)?,
+            id: opt_str(id)?,
+            name: opt_str(name)?,
+            input,
         })
     };
     read().ok()
@@ -249,24 +325,39 @@ pub struct UsageIn {
 
 /// An Anthropic `usage` object; `Err` when it is not an object or a count is not a `u64`.
 pub fn usage_in(raw: &RawValue) -> Result<UsageIn, WrongType> {
-    let view = as_object(raw)?;
+    let mut m = [None; 4];
+    let keys = ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"];
+    read_members(raw.get(), &keys, &mut m)?;
+    let [input, output, read, creation] = m;
     Ok(UsageIn {
-        input_tokens: view.get_u64("input_tokens")?,
-        output_tokens: view.get_u64("output_tokens")?,
-        cache_read_input_tokens: view.get_u64("cache_read_input_tokens")?,
-        cache_creation_input_tokens: view.get_u64("cache_creation_input_tokens")?,
+        input_tokens: input.map(as_u64).transpose()?,
+        output_tokens: output.map(as_u64).transpose()?,
+        cache_read_input_tokens: read.map(as_u64).transpose()?,
+        cache_creation_input_tokens: creation.map(as_u64).transpose()?,
     })
 }
 
-struct ErrorIn<'a> {
-    kind: Option<Cow<'a, str>>,
-    message: Option<Cow<'a, str>>,
+/// An Anthropic error object.
+pub(crate) struct ErrorIn<'a> {
+    pub(crate) kind: Option<Cow<'a, str>>,
+    pub(crate) message: Option<Cow<'a, str>>,
 }
 
-/// The `error` member of `view`.
-fn error_member<'a>(view: &ObjectView<'a>) -> Result<Option<ErrorIn<'a>>, WrongType> {
-    let Some(error) = view.get_object("error")? else { return Ok(None) };
-    Ok(Some(ErrorIn { kind: error.get_str("type")?, message: error.get_str("message")? }))
+/// An Anthropic error object (`type`, `message`); `Err` when it is not one.
+pub(crate) fn error_in(raw: &RawValue) -> Result<ErrorIn<'_>, WrongType> {
+    let mut m = [None; 2];
+    read_members(raw.get(), &["type", "message"], &mut m)?;
+    let [kind, message] = m;
+    Ok(ErrorIn { kind: opt_str(kind)?, message: opt_str(message)? })
+}
+
+/// The `error` member of an error body.
+fn error_envelope(body: &[u8]) -> Result<Option<ErrorIn<'_>>, WrongType> {
+    let text = std::str::from_utf8(body).map_err(|_| WrongType)?;
+    let mut m = [None; 1];
+    read_members(text, &["error"], &mut m)?;
+    let [error] = m;
+    error.map(error_in).transpose()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,11 +23,14 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::dialect::anthropic::from_messages::{finish_reason, openai_usage, usage_in, UsageIn};
+use crate::dialect::anthropic::from_messages::{
+    error_in, finish_reason, openai_usage, opt_str, read_members, usage_in, UsageIn,
+};
 use crate::dialect::{StreamTranslator, TranslateCtx};
+use crate::json::{as_u64, WrongType};
 use crate::stream::sse::{Block, SseDecoder};
 
 #[derive(Debug)]
@@ -106,88 +109,48 @@ fn merge_usage(into: &mut UsageIn, u: &UsageIn) {
 }
 
 // ---- input views ----
+//
+// Read by hand with `from_messages::read_members` (a derived `Deserialize` costs kilobytes of
+// Wasm per struct; this reads without allocating). As with serde, an absent or `null` member is
+// `None`, unknown members are ignored and a member of the wrong type makes the part that holds
+// it unreadable.
 
-/// The top level of every event: only `type` is read eagerly; the rest is parsed per type.
-#[derive(Deserialize)]
+/// The top level of every event: only `type` is read eagerly; the rest is read per type.
 struct Envelope<'a> {
-    #[serde(rename = "type", borrow, default)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     index: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     message: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     content_block: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     delta: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     usage: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     error: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct MessageHead<'a> {
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    model: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    usage: Option<&'a RawValue>,
+/// An event's data as an envelope; `None` when it is not a JSON object with a string `type`.
+fn envelope(data: &str) -> Option<Envelope<'_>> {
+    let mut m = [None; 7];
+    read_members(data, &["type", "index", "message", "content_block", "delta", "usage", "error"], &mut m).ok()?;
+    let [kind, index, message, content_block, delta, usage, error] = m;
+    Some(Envelope { kind: opt_str(kind).ok()?, index, message, content_block, delta, usage, error })
 }
 
-#[derive(Deserialize)]
+/// A `content_block_start` block of a translated type (its `type` is read first).
 struct ContentBlock<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(borrow, default)]
     id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     input: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     text: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     thinking: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     signature: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     data: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-struct TypeOnly<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
 struct BlockDelta<'a> {
-    #[serde(rename = "type", borrow, default)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     text: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     partial_json: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     thinking: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     signature: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct MessageDelta<'a> {
-    #[serde(borrow, default)]
-    stop_reason: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    message: Option<Cow<'a, str>>,
 }
 
 // ---- output views ----
@@ -252,16 +215,9 @@ struct ErrorOut<'a> {
 /// An inner part of a known event did not have the documented shape.
 struct Malformed;
 
-impl From<serde_json::Error> for Malformed {
-    fn from(_: serde_json::Error) -> Self {
+impl From<WrongType> for Malformed {
+    fn from(_: WrongType) -> Self {
         Malformed
-    }
-}
-
-fn parse<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>) -> Result<Option<T>, Malformed> {
-    match raw {
-        None => Ok(None),
-        Some(r) => Ok(Some(serde_json::from_str(r.get())?)),
     }
 }
 
@@ -294,12 +250,9 @@ impl State {
             self.stop(out);
             return;
         }
-        let env: Envelope<'_> = match serde_json::from_str(data) {
-            Ok(env) => env,
-            Err(_) => {
-                self.fail(out, "api_error", "upstream stream event is not valid JSON");
-                return;
-            }
+        let Some(env) = envelope(data) else {
+            self.fail(out, "api_error", "upstream stream event is not valid JSON");
+            return;
         };
         let kind = env.kind.as_deref().unwrap_or(event.event);
         let result = match kind {
@@ -312,7 +265,8 @@ impl State {
                 Ok(())
             }
             "error" => {
-                let body: Option<ErrorBody<'_>> = parse(env.error).unwrap_or(None);
+                // An unreadable error object is no error object.
+                let body = env.error.and_then(|raw| error_in(raw).ok());
                 let kind = body.as_ref().and_then(|b| non_empty(&b.kind)).unwrap_or("api_error");
                 let message = body.as_ref().and_then(|b| non_empty(&b.message)).unwrap_or("upstream error");
                 self.fail(out, kind, message);
@@ -327,32 +281,44 @@ impl State {
     }
 
     fn on_message_start(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
-        let message: Option<MessageHead<'_>> = parse(env.message)?;
-        if let Some(u) = message.as_ref().and_then(|m| m.usage) {
-            merge_usage(&mut self.usage, &usage_in(u).map_err(|_| Malformed)?);
+        let (mut id, mut model) = (None, None);
+        if let Some(raw) = env.message {
+            let mut m = [None; 3];
+            read_members(raw.get(), &["id", "model", "usage"], &mut m)?;
+            let [raw_id, raw_model, usage] = m;
+            id = opt_str(raw_id)?;
+            model = opt_str(raw_model)?;
+            if let Some(u) = usage {
+                merge_usage(&mut self.usage, &usage_in(u)?);
+            }
         }
         if !self.started {
-            let id = message.as_ref().and_then(|m| non_empty(&m.id));
-            let model = message.as_ref().and_then(|m| non_empty(&m.model));
-            self.start(id, model, out);
+            self.start(non_empty(&id), non_empty(&model), out);
         }
         Ok(())
     }
 
     fn on_block_start(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
-        let block: ContentBlock<'_> = match env.content_block.map(|r| serde_json::from_str(r.get())) {
-            None => return Ok(()),
-            Some(Ok(b)) => b,
-            Some(Err(_)) => {
-                // A block type we do not translate may use these field names otherwise.
-                let head: Option<TypeOnly<'_>> = parse(env.content_block)?;
-                return match head.and_then(|h| h.kind).as_deref() {
-                    Some("text" | "thinking" | "redacted_thinking" | "tool_use") => Err(Malformed),
-                    _ => Ok(()),
-                };
-            }
+        let Some(raw) = env.content_block else { return Ok(()) };
+        let mut m = [None; 8];
+        read_members(raw.get(), &["type", "id", "name", "input", "text", "thinking", "signature", "data"], &mut m)?;
+        let [kind, id, name, input, text, thinking, signature, data] = m;
+        let Some(kind) = opt_str(kind)? else { return Ok(()) };
+        // Only the blocks translated here must have the documented shape: a block type we do
+        // not translate may use these field names otherwise.
+        if !matches!(kind.as_ref(), "text" | "thinking" | "redacted_thinking" | "tool_use") {
+            return Ok(());
+        }
+        let block = ContentBlock {
+            id: opt_str(id)?,
+            name: opt_str(name)?,
+            input,
+            text: opt_str(text)?,
+            thinking: opt_str(thinking)?,
+            signature: opt_str(signature)?,
+            data: opt_str(data)?,
         };
-        match block.kind.as_ref() {
+        match kind.as_ref() {
             "text" => {
                 if let Some(text) = non_empty(&block.text) {
                     self.emit(out, &DeltaOut { content: Some(text), ..DeltaOut::default() });
@@ -403,7 +369,17 @@ impl State {
     }
 
     fn on_block_delta(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
-        let Some(delta) = parse::<BlockDelta<'_>>(env.delta)? else { return Ok(()) };
+        let Some(raw) = env.delta else { return Ok(()) };
+        let mut m = [None; 5];
+        read_members(raw.get(), &["type", "text", "partial_json", "thinking", "signature"], &mut m)?;
+        let [kind, text, partial_json, thinking, signature] = m;
+        let delta = BlockDelta {
+            kind: opt_str(kind)?,
+            text: opt_str(text)?,
+            partial_json: opt_str(partial_json)?,
+            thinking: opt_str(thinking)?,
+            signature: opt_str(signature)?,
+        };
         match delta.kind.as_deref() {
             Some("text_delta") => {
                 if let Some(text) = non_empty(&delta.text) {
@@ -441,11 +417,19 @@ impl State {
 
     fn on_message_delta(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
         if let Some(u) = env.usage {
-            merge_usage(&mut self.usage, &usage_in(u).map_err(|_| Malformed)?);
+            merge_usage(&mut self.usage, &usage_in(u)?);
         }
-        let delta: Option<MessageDelta<'_>> = parse(env.delta)?;
-        if let Some(reason) = delta.as_ref().and_then(|d| d.stop_reason.as_deref()) {
-            self.emit_finish(out, finish_reason(reason));
+        let stop_reason = match env.delta {
+            Some(raw) => {
+                let mut m = [None; 1];
+                read_members(raw.get(), &["stop_reason"], &mut m)?;
+                let [stop_reason] = m;
+                opt_str(stop_reason)?
+            }
+            None => None,
+        };
+        if let Some(reason) = stop_reason {
+            self.emit_finish(out, finish_reason(&reason));
         }
         Ok(())
     }
@@ -547,7 +531,7 @@ impl State {
 
 /// The Anthropic content block index of an event (`u64::MAX` when absent or not a number).
 fn block_index(env: &Envelope<'_>) -> u64 {
-    env.index.and_then(|r| serde_json::from_str::<u64>(r.get()).ok()).unwrap_or(u64::MAX)
+    env.index.and_then(|r| as_u64(r).ok()).unwrap_or(u64::MAX)
 }
 
 /// `{}` (with any whitespace) or `null`: no arguments yet.
@@ -830,6 +814,80 @@ data: {"type": "message_stop"}
             error("overloaded_error", "Overloaded"),
         ];
         assert_eq!(assert_split_invariant(true, &input), expected.concat());
+    }
+
+    #[test]
+    fn member_types_are_checked_like_serde() {
+        let start = sse(&[("message_start", &message_start("{}"))]);
+        let role = chunk(r#"{"role":"assistant","content":""}"#);
+        let not_json = error("api_error", "upstream stream event is not valid JSON");
+        let shape = error("api_error", "upstream stream event has an unexpected shape");
+        let end = [finish("stop"), DONE.into()].concat();
+        let cases: Vec<(&str, String)> = vec![
+            // The envelope: an object whose `type` is a string (or absent / null).
+            (r#"{"type":5}"#, not_json.clone()),
+            ("5", not_json.clone()),
+            (r#""message_stop""#, not_json.clone()),
+            (r#"{"type":null,"index":"x","delta":[1],"message":5}"#, end.clone()),
+            // content_block_start: translated types must have string members.
+            (r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":5}}"#, shape.clone()),
+            (r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"a","name":5}}"#, shape.clone()),
+            (r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":{}}}"#, shape.clone()),
+            (r#"{"type":"content_block_start","index":0,"content_block":{"type":5}}"#, shape.clone()),
+            (r#"{"type":"content_block_start","index":0,"content_block":"text"}"#, shape.clone()),
+            (r#"{"type":"content_block_start","index":0,"content_block":{"type":null,"text":5}}"#, end.clone()),
+            (r#"{"type":"content_block_start","index":0,"content_block":{"text":"a"}}"#, end.clone()),
+            (r#"{"type":"content_block_start","index":0,"content_block":null}"#, end.clone()),
+            (r#"{"type":"content_block_start","index":0,"content_block":{"type":"hologram","id":5,"input":1}}"#, end.clone()),
+            (
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"a","id":null,"input":[1],"citations":{}}}"#,
+                [chunk(r#"{"content":"a"}"#), end.clone()].concat(),
+            ),
+            (
+                r#"{"type":"content_block_start","index":null,"content_block":{"type":"tool_use","id":null,"name":null,"input":null}}"#,
+                [chunk(r#"{"tool_calls":[{"index":0,"id":"","type":"function","function":{"name":"","arguments":""}}]}"#), end.clone()].concat(),
+            ),
+            // content_block_delta: every known member is checked, whatever the delta type.
+            (r#"{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","text":5}}"#, shape.clone()),
+            (r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a","signature":[]}}"#, shape.clone()),
+            (r#"{"type":"content_block_delta","index":0,"delta":{"type":1}}"#, shape.clone()),
+            (r#"{"type":"content_block_delta","index":0,"delta":"text_delta"}"#, shape.clone()),
+            (r#"{"type":"content_block_delta","index":0,"delta":null}"#, end.clone()),
+            (r#"{"type":"content_block_delta","index":0,"delta":{"type":null,"text":"a"}}"#, end.clone()),
+            (
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"t","text":null,"citation":{}}}"#,
+                [chunk(r#"{"reasoning_content":"t"}"#), end.clone()].concat(),
+            ),
+            // message_delta: usage counts are u64, the stop reason a string.
+            (r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":-1}}"#, shape.clone()),
+            (r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1.0}}"#, shape.clone()),
+            (r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":7}"#, shape.clone()),
+            (r#"{"type":"message_delta","delta":{"stop_reason":5}}"#, shape.clone()),
+            (r#"{"type":"message_delta","delta":5}"#, shape.clone()),
+            (r#"{"type":"message_delta","delta":null,"usage":null}"#, end.clone()),
+            (
+                r#"{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":null}}"#,
+                [finish("length"), DONE.into()].concat(),
+            ),
+            // message_start (a second one only updates usage): members checked all the same.
+            (r#"{"type":"message_start","message":{"id":5}}"#, shape.clone()),
+            (r#"{"type":"message_start","message":{"usage":{"input_tokens":"1"}}}"#, shape.clone()),
+            (r#"{"type":"message_start","message":"m"}"#, shape.clone()),
+            (r#"{"type":"message_start","message":{"id":null,"usage":null}}"#, end.clone()),
+            // An unreadable error object is no error object.
+            (r#"{"type":"error","error":{"type":"overloaded_error","message":5}}"#, error("api_error", "upstream error")),
+            (r#"{"type":"error","error":"overloaded_error"}"#, error("api_error", "upstream error")),
+            (r#"{"type":"error","error":{"type":null,"message":"m"}}"#, error("api_error", "m")),
+        ];
+        for (data, tail) in cases {
+            let input = format!("{start}data: {data}\n\nevent: message_stop\ndata: {{\"type\":\"message_stop\"}}\n\n");
+            assert_eq!(run(false, &input), format!("{role}{tail}"), "{data}");
+        }
+        // message_start's fields, when it is the first event.
+        let input = "data: {\"type\":\"message_start\",\"message\":{\"id\":null,\"model\":null}}\n\ndata: {\"type\":\"message_stop\"}\n\n";
+        assert!(run(false, input).starts_with(r#"data: {"id":"chatcmpl-0000000000000abc","object":"chat.completion.chunk","created":1700000000,"model":"claude-mapped","#));
+        let input = "data: {\"type\":\"message_start\",\"message\":{\"model\":[]}}\n\n";
+        assert_eq!(run(false, input), error("api_error", "upstream stream event has an unexpected shape"));
     }
 
     #[test]
