@@ -709,6 +709,10 @@ mod tests {
                 "tool_calls":[{"id":"","type":"function","function":{"name":"f","arguments":"{}"}}]},
                 "logprobs":null,"finish_reason":null}]})
         );
+        // Member names and strings are compared and read unescaped.
+        let body = br#"{"type":"message","content":[{"ty\u0070e":"text","t\u0065xt":"\u0041\n\"\\","id":"\u0000"}]}"#;
+        let v: Value = crate::json::from_bytes(&translate_response(body, &ctx()).unwrap()).unwrap();
+        assert_eq!(v["choices"][0]["message"]["content"], "A\n\"\\");
         // An unreadable error object leaves the generic message.
         for body in [r#"{"error":{"type":"rate_limit_error","message":5}}"#, r#"{"error":"x"}"#, "[]"] {
             let (s, out) = translate_error(429, body.as_bytes());

@@ -858,6 +858,11 @@ data: {"type": "message_stop"}
                 r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"t","text":null,"citation":{}}}"#,
                 [chunk(r#"{"reasoning_content":"t"}"#), end.clone()].concat(),
             ),
+            // Member names and strings are compared and read unescaped.
+            (
+                r#"{"ty\u0070e":"content_block_delta","index":0,"delta":{"\u0074ype":"text_delta","te\u0078t":"a\u00e9\"b\\"}}"#,
+                [chunk(r#"{"content":"aé\"b\\"}"#), end.clone()].concat(),
+            ),
             // message_delta: usage counts are u64, the stop reason a string.
             (r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":-1}}"#, shape.clone()),
             (r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1.0}}"#, shape.clone()),
