@@ -23,7 +23,7 @@
 //! so `usage` is `{"prompt_tokens":0,"total_tokens":0}` (OpenAI's shape; clients read it), unless
 //! a `usageMetadata.promptTokenCount` is present, which is then used.
 
-use crate::dialect::gemini::response::{google_error, ErrorIn, UsageIn};
+use crate::dialect::gemini::response::{error_in, google_error, usage_in};
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use crate::json::{ObjectView, ViewError};
@@ -107,7 +107,7 @@ pub fn translate_response_encoded(body: &[u8], ctx: &TranslateCtx, base64: bool)
     // structs of our own: every derived `Deserialize` costs Wasm code.
     let bad = || ProxyError::bad_upstream("the upstream response is not a valid Gemini embeddings response");
     let view = ObjectView::parse(body).map_err(|_| bad())?;
-    if let Some(err) = view.get("error").and_then(|raw| serde_json::from_str::<ErrorIn<'_>>(raw.get()).ok()) {
+    if let Some(err) = view.get("error").and_then(|raw| error_in(raw).ok()) {
         return Err(google_error(&err, 502));
     }
     let embeddings: Vec<&RawValue> = view
@@ -134,11 +134,8 @@ pub fn translate_response_encoded(body: &[u8], ctx: &TranslateCtx, base64: bool)
     }
     out.extend_from_slice(b"],\"model\":");
     out.extend_from_slice(&crate::json::string_value(&ctx.model));
-    let tokens = view
-        .get("usageMetadata")
-        .and_then(|raw| serde_json::from_str::<UsageIn>(raw.get()).ok())
-        .and_then(|u| u.prompt_token_count)
-        .unwrap_or(0);
+    let tokens =
+        view.get("usageMetadata").and_then(|raw| usage_in(raw).ok()).and_then(|u| u.prompt_token_count).unwrap_or(0);
     let _ = write!(out, ",\"usage\":{{\"prompt_tokens\":{tokens},\"total_tokens\":{tokens}}}}}");
     Ok(out)
 }
@@ -286,5 +283,15 @@ mod tests {
             translate_response(br#"{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED"}}"#, &ctx())
                 .unwrap_err();
         assert_eq!((e.status, e.kind, e.message.as_str()), (429, "rate_limit_error", "quota"));
+        // An `error` or `usageMetadata` of the wrong shape is ignored.
+        let out = translate_response(
+            br#"{"embeddings":[{"values":[1]}],"error":{"message":5},"usageMetadata":{"promptTokenCount":-1}}"#,
+            &ctx(),
+        )
+        .unwrap();
+        let v: Value = crate::json::from_bytes(&out).unwrap();
+        assert_eq!(v["usage"], json!({"prompt_tokens":0,"total_tokens":0}));
+        let e = translate_response(br#"{"error":"x"}"#, &ctx()).unwrap_err();
+        assert_eq!(e.message, "the upstream response has no embeddings");
     }
 }

@@ -54,55 +54,90 @@
 //! follows the HTTP status; a body that is not a Google error gets a generic message naming the
 //! status.
 
+use crate::dialect::anthropic::from_messages::{opt_str, read_members};
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
-use serde::{Deserialize, Serialize};
+use crate::json::{as_u64, WrongType};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::io::Write;
 
 /// A non-streamed `GenerateContentResponse` → an OpenAI `chat.completion`.
 pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-    let resp: ResponseIn<'_> = crate::json::from_bytes(body)
+    let resp = std::str::from_utf8(body)
+        .map_err(|_| WrongType)
+        .and_then(response_in)
         .map_err(|_| ProxyError::bad_upstream("the upstream response is not a valid Gemini response"))?;
     if let Some(err) = &resp.error {
         return Err(google_error(err, 502));
     }
-    let candidates = resp.candidates.unwrap_or_default();
-    if candidates.is_empty() {
+    if resp.candidates.is_empty() {
         return Err(match &resp.prompt_feedback {
             Some(feedback) if non_empty(&feedback.block_reason).is_some() => prompt_blocked(feedback),
             _ => ProxyError::bad_upstream("the upstream response has no candidates"),
         });
     }
 
+    let id = completion_id(non_empty(&resp.response_id), ctx.random);
+    let model = non_empty(&resp.model_version).unwrap_or(&ctx.model);
+    let mut out = Vec::with_capacity(body.len() + 256);
+    out.extend_from_slice(b"{\"id\":");
+    write_str(&mut out, &id);
+    let _ = write!(out, ",\"object\":\"chat.completion\",\"created\":{},\"model\":", ctx.created);
+    write_str(&mut out, model);
+    out.extend_from_slice(b",\"choices\":[");
     let mut calls = 0u64;
-    let mut choices = Vec::with_capacity(candidates.len());
-    for (position, candidate) in candidates.iter().enumerate() {
-        let parts = candidate.content.as_ref().and_then(|c| c.parts.as_deref()).unwrap_or_default();
-        let m = candidate_message(parts, ctx.random, &mut calls);
+    for (position, candidate) in resp.candidates.iter().enumerate() {
+        let m = candidate_message(&candidate.parts, ctx.random, &mut calls);
         let has_calls = !m.tool_calls.is_empty();
-        choices.push(ChoiceOut {
-            index: candidate.index.unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX)),
-            message: MessageOut {
-                role: "assistant",
-                content: if m.content.is_empty() && has_calls { None } else { Some(m.content) },
-                reasoning_content: m.reasoning,
-                tool_calls: has_calls.then_some(m.tool_calls),
-                extra_content: m.signature.map(ExtraContent::new),
-            },
-            logprobs: None,
-            finish_reason: candidate.finish_reason.as_deref().map(|r| finish_reason(r, has_calls)),
-        });
+        let index = candidate.index.unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX));
+        if position > 0 {
+            out.push(b',');
+        }
+        let _ = write!(out, "{{\"index\":{index},\"message\":{{\"role\":\"assistant\",\"content\":");
+        if m.content.is_empty() && has_calls {
+            out.extend_from_slice(b"null");
+        } else {
+            write_str(&mut out, &m.content);
+        }
+        if let Some(reasoning) = &m.reasoning {
+            out.extend_from_slice(b",\"reasoning_content\":");
+            write_str(&mut out, reasoning);
+        }
+        if has_calls {
+            out.extend_from_slice(b",\"tool_calls\":[");
+            for (i, call) in m.tool_calls.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                call.write(&mut out);
+            }
+            out.push(b']');
+        }
+        if let Some(signature) = m.signature {
+            out.push(b',');
+            write_extra_content(&mut out, signature);
+        }
+        out.extend_from_slice(b"},\"logprobs\":null,\"finish_reason\":");
+        match candidate.finish_reason.as_deref() {
+            Some(reason) => {
+                out.push(b'"');
+                out.extend_from_slice(finish_reason(reason, has_calls).as_bytes());
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'}');
     }
-    let out = CompletionOut {
-        id: completion_id(non_empty(&resp.response_id), ctx.random),
-        object: "chat.completion",
-        created: ctx.created,
-        model: non_empty(&resp.model_version).unwrap_or(&ctx.model),
-        choices,
-        usage: resp.usage_metadata.as_ref().map(openai_usage),
-    };
-    serde_json::to_vec(&out).map_err(|_| ProxyError::bad_upstream("could not build the response"))
+    out.push(b']');
+    if let Some(usage) = &resp.usage_metadata {
+        out.extend_from_slice(b",\"usage\":");
+        write_usage(&mut out, &openai_usage(usage));
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 /// A Google error body (`{"error":{"code","message","status"}}`, any status) → status and
@@ -117,7 +152,7 @@ pub fn translate_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
     } else {
         text
     };
-    let parsed = serde_json::from_str::<ResponseIn<'_>>(json).ok();
+    let parsed = response_in(json).ok();
     let err = match parsed.as_ref().and_then(|r| r.error.as_ref()) {
         Some(e) => ProxyError { status, ..google_error(e, status) },
         None => ProxyError::new(status, kind_for_status(status), format!("upstream error (HTTP {status})")),
@@ -160,9 +195,9 @@ pub fn candidate_message<'p>(parts: &'p [PartIn<'_>], random: u64, calls: &mut u
             m.tool_calls.push(ToolCallOut {
                 index: None,
                 id,
-                kind: "function",
-                function: FunctionOut { name: call.name.as_deref().unwrap_or_default(), arguments },
-                extra_content: signature.map(ExtraContent::new),
+                name: call.name.as_deref().unwrap_or_default(),
+                arguments,
+                signature,
             });
             continue;
         }
@@ -291,180 +326,368 @@ fn non_empty<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
 
 // ---------------------------------------------------------------------------------------------
 // Input views: one per Gemini object kind, shared with the stream translator (each SSE event is
-// a whole `GenerateContentResponse`). Unknown fields are ignored.
+// a whole `GenerateContentResponse`). Read by hand (a derived `Deserialize` costs kilobytes of
+// Wasm per struct), with serde's semantics: an absent or `null` member is `None`, unknown members
+// are ignored, and a member of the wrong type anywhere makes the whole response unreadable (a
+// duplicated member: the last wins). Everything is read before anything is translated, so an
+// unreadable response never yields part of a translation.
 
 /// A `GenerateContentResponse`, or a Google error body (`error`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct ResponseIn<'a> {
-    #[serde(default, borrow)]
-    pub candidates: Option<Vec<CandidateIn<'a>>>,
-    #[serde(default, borrow)]
+    /// Empty when absent or `null`.
+    pub candidates: Vec<CandidateIn<'a>>,
     pub prompt_feedback: Option<PromptFeedbackIn<'a>>,
-    #[serde(default)]
     pub usage_metadata: Option<UsageIn>,
-    #[serde(default, borrow)]
     pub model_version: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub response_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub error: Option<ErrorIn<'a>>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The JSON text `text` as a `GenerateContentResponse`; `Err` when it is not a JSON object of
+/// that shape (`is_json` then tells malformed JSON from a shape we cannot read). One pass over
+/// the text down to the parts (a stream reads every event so); only small objects (a function
+/// call, usage, feedback, error) are read again from their text.
+pub fn response_in(text: &str) -> Result<ResponseIn<'_>, WrongType> {
+    let mut m = [None; 6];
+    let mut candidates = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Reader(Target::Response(&mut m, &mut candidates))).map_err(|_| WrongType)?;
+    de.end().map_err(|_| WrongType)?;
+    let [_, feedback, usage, model_version, response_id, error] = m;
+    Ok(ResponseIn {
+        candidates,
+        prompt_feedback: feedback.map(prompt_feedback_in).transpose()?,
+        usage_metadata: usage.map(usage_in).transpose()?,
+        model_version: opt_str(model_version)?,
+        response_id: opt_str(response_id)?,
+        error: error.map(error_in).transpose()?,
+    })
+}
+
+/// Whether `text` is valid JSON (to say why `response_in` failed).
+pub fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+#[derive(Default)]
 pub struct CandidateIn<'a> {
-    #[serde(default, borrow)]
-    pub content: Option<ContentIn<'a>>,
-    #[serde(default, borrow)]
+    /// `content.parts`; empty when either is absent or `null`.
+    pub parts: Vec<PartIn<'a>>,
     pub finish_reason: Option<Cow<'a, str>>,
-    #[serde(default)]
     pub index: Option<u32>,
 }
 
-#[derive(Deserialize)]
-pub struct ContentIn<'a> {
-    #[serde(default, borrow)]
-    pub parts: Option<Vec<PartIn<'a>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 pub struct PartIn<'a> {
-    #[serde(default, borrow)]
     pub text: Option<Cow<'a, str>>,
-    #[serde(default)]
     pub thought: Option<bool>,
-    #[serde(default, borrow)]
     pub thought_signature: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub function_call: Option<FunctionCallIn<'a>>,
 }
 
-#[derive(Deserialize)]
-pub struct FunctionCallIn<'a> {
-    #[serde(default, borrow)]
-    pub id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub args: Option<&'a RawValue>,
+const RESPONSE_KEYS: &[&str] =
+    &["candidates", "promptFeedback", "usageMetadata", "modelVersion", "responseId", "error"];
+const CANDIDATE_KEYS: &[&str] = &["content", "finishReason", "index"];
+const CONTENT_KEYS: &[&str] = &["parts"];
+const PART_KEYS: &[&str] = &["text", "thought", "thoughtSignature", "functionCall"];
+
+/// What [`Reader`] reads, and where it puts it.
+enum Target<'s, 'a> {
+    /// The response object: `candidates` into the list, the other members (by `RESPONSE_KEYS`)
+    /// as raw values.
+    Response(&'s mut [Option<&'a RawValue>; 6], &'s mut Vec<CandidateIn<'a>>),
+    /// `candidates` (`null` = none).
+    Candidates(&'s mut Vec<CandidateIn<'a>>),
+    Candidate(&'s mut CandidateIn<'a>),
+    /// A candidate's `content` (`null` = no parts).
+    Content(&'s mut Vec<PartIn<'a>>),
+    /// `content.parts` (`null` = none).
+    Parts(&'s mut Vec<PartIn<'a>>),
+    Part(&'s mut PartIn<'a>),
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PromptFeedbackIn<'a> {
-    #[serde(default, borrow)]
-    pub block_reason: Option<Cow<'a, str>>,
-    /// Vertex AI only.
-    #[serde(default, borrow)]
-    pub block_reason_message: Option<Cow<'a, str>>,
+/// Reads one level of a response straight from the deserializer (no re-scan of nested text):
+/// one visitor type for every level, so serde_json's code is instantiated once.
+struct Reader<'s, 'a>(Target<'s, 'a>);
+
+fn shape<E: serde::de::Error>(_: WrongType) -> E {
+    E::custom("unexpected shape")
 }
 
-/// Gemini `usageMetadata` (cumulative in streams: the last one wins).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UsageIn {
-    #[serde(default)]
-    pub prompt_token_count: Option<u64>,
-    #[serde(default)]
-    pub candidates_token_count: Option<u64>,
-    #[serde(default)]
-    pub thoughts_token_count: Option<u64>,
-    #[serde(default)]
-    pub tool_use_prompt_token_count: Option<u64>,
-    #[serde(default)]
-    pub cached_content_token_count: Option<u64>,
-    #[serde(default)]
-    pub total_token_count: Option<u64>,
-}
+impl<'a> DeserializeSeed<'a> for Reader<'_, 'a> {
+    type Value = ();
 
-/// A Google error object (`google.rpc.Status` as JSON).
-#[derive(Deserialize)]
-pub struct ErrorIn<'a> {
-    /// The HTTP status (a number; read leniently).
-    #[serde(default, borrow)]
-    pub code: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    pub message: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub status: Option<Cow<'a, str>>,
-    /// Only scanned for an `ErrorInfo` reason (never copied: `DebugInfo` may echo the API key).
-    #[serde(default, borrow)]
-    pub details: Option<&'a RawValue>,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output shapes.
-
-#[derive(Serialize)]
-struct CompletionOut<'a> {
-    id: String,
-    object: &'static str,
-    created: u64,
-    model: &'a str,
-    choices: Vec<ChoiceOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    usage: Option<UsageOut>,
-}
-
-#[derive(Serialize)]
-struct ChoiceOut<'a> {
-    index: u32,
-    message: MessageOut<'a>,
-    logprobs: Option<()>,
-    finish_reason: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-struct MessageOut<'a> {
-    role: &'static str,
-    content: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reasoning_content: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tool_calls: Option<Vec<ToolCallOut<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    extra_content: Option<ExtraContent<'a>>,
-}
-
-/// An OpenAI tool call (with `index` for a stream delta).
-#[derive(Debug, Serialize)]
-pub struct ToolCallOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub index: Option<u32>,
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub function: FunctionOut<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extra_content: Option<ExtraContent<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct FunctionOut<'a> {
-    pub name: &'a str,
-    pub arguments: String,
-}
-
-/// `{"google":{"thought_signature":…}}`.
-#[derive(Debug, Serialize)]
-pub struct ExtraContent<'a> {
-    pub google: GoogleExtra<'a>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct GoogleExtra<'a> {
-    pub thought_signature: &'a str,
-}
-
-impl<'a> ExtraContent<'a> {
-    pub fn new(thought_signature: &'a str) -> Self {
-        ExtraContent { google: GoogleExtra { thought_signature } }
+    fn deserialize<D: Deserializer<'a>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_option(self)
     }
 }
 
-/// OpenAI `usage`.
+impl<'a> Visitor<'a> for Reader<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Gemini response")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        match self.0 {
+            Target::Candidates(_) | Target::Content(_) | Target::Parts(_) => Ok(()),
+            _ => Err(E::custom("unexpected null")),
+        }
+    }
+
+    fn visit_some<D: Deserializer<'a>>(self, de: D) -> Result<(), D::Error> {
+        match self.0 {
+            Target::Candidates(_) | Target::Parts(_) => de.deserialize_seq(self),
+            _ => de.deserialize_map(self),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'a>>(self, mut seq: A) -> Result<(), A::Error> {
+        match self.0 {
+            Target::Candidates(list) => loop {
+                let mut c = CandidateIn::default();
+                if seq.next_element_seed(Reader(Target::Candidate(&mut c)))?.is_none() {
+                    return Ok(());
+                }
+                list.push(c);
+            },
+            Target::Parts(list) => loop {
+                let mut p = PartIn::default();
+                if seq.next_element_seed(Reader(Target::Part(&mut p)))?.is_none() {
+                    return Ok(());
+                }
+                list.push(p);
+            },
+            _ => Err(<A::Error as serde::de::Error>::custom("unexpected array")),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'a>>(self, mut map: A) -> Result<(), A::Error> {
+        let keys = match &self.0 {
+            Target::Response(..) => RESPONSE_KEYS,
+            Target::Candidate(_) => CANDIDATE_KEYS,
+            Target::Content(_) => CONTENT_KEYS,
+            Target::Part(_) => PART_KEYS,
+            Target::Candidates(_) | Target::Parts(_) => &[],
+        };
+        let mut slots: [Option<&'a RawValue>; 6] = [None; 6];
+        let mut target = self.0;
+        while let Some(i) = map.next_key_seed(Key(keys))? {
+            match (&mut target, i) {
+                (Target::Response(_, list), Some(0)) => {
+                    list.clear();
+                    map.next_value_seed(Reader(Target::Candidates(list)))?;
+                }
+                (Target::Candidate(c), Some(0)) => {
+                    c.parts.clear();
+                    map.next_value_seed(Reader(Target::Content(&mut c.parts)))?;
+                }
+                (Target::Content(parts), Some(0)) => {
+                    parts.clear();
+                    map.next_value_seed(Reader(Target::Parts(parts)))?;
+                }
+                (_, i) => {
+                    let value: &'a RawValue = map.next_value()?;
+                    if let Some(slot) = i.and_then(|i| slots.get_mut(i)) {
+                        *slot = (value.get() != "null").then_some(value);
+                    }
+                }
+            }
+        }
+        match target {
+            Target::Response(m, _) => *m = slots,
+            Target::Candidate(c) => {
+                let [_, finish_reason, index, ..] = slots;
+                c.finish_reason = opt_str(finish_reason).map_err(shape)?;
+                c.index = match index {
+                    Some(raw) => {
+                        Some(as_u64(raw).and_then(|i| u32::try_from(i).map_err(|_| WrongType)).map_err(shape)?)
+                    }
+                    None => None,
+                };
+            }
+            Target::Part(p) => *p = part_from(slots).map_err(shape)?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A member name, as its position in the keys wanted (compared unescaped, never copied).
+struct Key<'k>(&'k [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Option<usize>, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for Key<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.iter().position(|k| *k == v))
+    }
+}
+
+/// A part from its members (`PART_KEYS` order).
+fn part_from<'a>(slots: [Option<&'a RawValue>; 6]) -> Result<PartIn<'a>, WrongType> {
+    let [text, thought, signature, call, ..] = slots;
+    let thought = match thought.map(RawValue::get) {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(WrongType),
+    };
+    let function_call = match call {
+        Some(call) => {
+            let mut c = [None; 3];
+            read_members(call.get(), &["id", "name", "args"], &mut c)?;
+            let [id, name, args] = c;
+            Some(FunctionCallIn { id: opt_str(id)?, name: opt_str(name)?, args })
+        }
+        None => None,
+    };
+    Ok(PartIn { text: opt_str(text)?, thought, thought_signature: opt_str(signature)?, function_call })
+}
+
+pub struct FunctionCallIn<'a> {
+    pub id: Option<Cow<'a, str>>,
+    pub name: Option<Cow<'a, str>>,
+    /// Any JSON value but `null`.
+    pub args: Option<&'a RawValue>,
+}
+
+pub struct PromptFeedbackIn<'a> {
+    pub block_reason: Option<Cow<'a, str>>,
+    /// Vertex AI only.
+    pub block_reason_message: Option<Cow<'a, str>>,
+}
+
+fn prompt_feedback_in(raw: &RawValue) -> Result<PromptFeedbackIn<'_>, WrongType> {
+    let mut m = [None; 2];
+    read_members(raw.get(), &["blockReason", "blockReasonMessage"], &mut m)?;
+    let [reason, message] = m;
+    Ok(PromptFeedbackIn { block_reason: opt_str(reason)?, block_reason_message: opt_str(message)? })
+}
+
+/// Gemini `usageMetadata` (cumulative in streams: the last one wins).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsageIn {
+    pub prompt_token_count: Option<u64>,
+    pub candidates_token_count: Option<u64>,
+    pub thoughts_token_count: Option<u64>,
+    pub tool_use_prompt_token_count: Option<u64>,
+    pub cached_content_token_count: Option<u64>,
+    pub total_token_count: Option<u64>,
+}
+
+/// A `usageMetadata` object; `Err` when it is not an object or a count is not a `u64`.
+pub fn usage_in(raw: &RawValue) -> Result<UsageIn, WrongType> {
+    let mut m = [None; 6];
+    let keys = [
+        "promptTokenCount",
+        "candidatesTokenCount",
+        "thoughtsTokenCount",
+        "toolUsePromptTokenCount",
+        "cachedContentTokenCount",
+        "totalTokenCount",
+    ];
+    read_members(raw.get(), &keys, &mut m)?;
+    let [prompt, candidates, thoughts, tool_use, cached, total] = m;
+    Ok(UsageIn {
+        prompt_token_count: prompt.map(as_u64).transpose()?,
+        candidates_token_count: candidates.map(as_u64).transpose()?,
+        thoughts_token_count: thoughts.map(as_u64).transpose()?,
+        tool_use_prompt_token_count: tool_use.map(as_u64).transpose()?,
+        cached_content_token_count: cached.map(as_u64).transpose()?,
+        total_token_count: total.map(as_u64).transpose()?,
+    })
+}
+
+/// A Google error object (`google.rpc.Status` as JSON).
+pub struct ErrorIn<'a> {
+    /// The HTTP status (a number; read leniently: any JSON value but `null`).
+    pub code: Option<&'a RawValue>,
+    pub message: Option<Cow<'a, str>>,
+    pub status: Option<Cow<'a, str>>,
+    /// Only scanned for an `ErrorInfo` reason (never copied: `DebugInfo` may echo the API key).
+    pub details: Option<&'a RawValue>,
+}
+
+/// A Google error object; `Err` when it is not an object or `message` / `status` is not a string.
+pub fn error_in(raw: &RawValue) -> Result<ErrorIn<'_>, WrongType> {
+    let mut m = [None; 4];
+    read_members(raw.get(), &["code", "message", "status", "details"], &mut m)?;
+    let [code, message, status, details] = m;
+    Ok(ErrorIn { code, message: opt_str(message)?, status: opt_str(status)?, details })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output, written by hand (compact JSON, members in this order).
+
+/// An OpenAI tool call (with `index` for a stream delta).
+#[derive(Debug)]
+pub struct ToolCallOut<'a> {
+    pub index: Option<u32>,
+    pub id: String,
+    pub name: &'a str,
+    pub arguments: String,
+    /// The part's `thoughtSignature`: `"extra_content":{"google":{"thought_signature":…}}`.
+    pub signature: Option<&'a str>,
+}
+
+impl ToolCallOut<'_> {
+    /// `{"index"?,"id","type":"function","function":{"name","arguments"},"extra_content"?}`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        if let Some(index) = self.index {
+            let _ = write!(out, "\"index\":{index},");
+        }
+        out.extend_from_slice(b"\"id\":");
+        write_str(out, &self.id);
+        out.extend_from_slice(b",\"type\":\"function\",\"function\":{\"name\":");
+        write_str(out, self.name);
+        out.extend_from_slice(b",\"arguments\":");
+        write_str(out, &self.arguments);
+        out.push(b'}');
+        if let Some(signature) = self.signature {
+            out.push(b',');
+            write_extra_content(out, signature);
+        }
+        out.push(b'}');
+    }
+}
+
+/// `"extra_content":{"google":{"thought_signature":…}}`.
+pub fn write_extra_content(out: &mut Vec<u8>, signature: &str) {
+    out.extend_from_slice(b"\"extra_content\":{\"google\":{\"thought_signature\":");
+    write_str(out, signature);
+    out.extend_from_slice(b"}}");
+}
+
+/// A JSON string at the end of `out`.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Into a `Vec` this cannot fail (a `str` is always JSON).
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// OpenAI `usage` at the end of `out`.
+pub fn write_usage(out: &mut Vec<u8>, usage: &UsageOut) {
+    let mark = out.len();
+    if serde_json::to_writer(&mut *out, usage).is_err() {
+        out.truncate(mark);
+    }
+}
+
+/// OpenAI `usage` (also written by the DashScope translator, hence serde).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UsageOut {
     pub prompt_tokens: u64,
@@ -816,14 +1039,121 @@ mod tests {
         assert_eq!(s, 500);
     }
 
+    /// Serde's semantics, kept by the hand-written reader: `null` is absent, unknown members are
+    /// ignored, a member of the wrong type anywhere makes the response unreadable (502), even
+    /// next to a Google error.
+    #[test]
+    fn member_types_are_checked_like_serde() {
+        let readable = [
+            r#"{"candidates":[{"content":{"parts":[{"text":null,"thought":null,"thoughtSignature":null,"functionCall":null}]},
+                "finishReason":null,"index":null}],"promptFeedback":null,"usageMetadata":null,"modelVersion":null,
+                "responseId":null,"error":null,"extra":{"deep":[1,{"x":null}]}}"#,
+            r#"{"candidates":[{"content":null}]}"#,
+            r#"{"candidates":[{"content":{"parts":null,"role":7}}]}"#,
+            r#"{"candidates":[{"content":{"parts":[{"functionCall":{"id":null,"name":null,"args":5}}]},"index":4294967295}]}"#,
+            r#"{"candidates":[{"index":0}],"usageMetadata":{"promptTokenCount":null,"totalTokenCount":18446744073709551615,
+                "promptTokensDetails":"ignored"},"promptFeedback":{"blockReason":null,"safetyRatings":7}}"#,
+            r#"{"candidates":[{"content":{"parts":[{"text":"caf\u00e9","thoughtSignature":"s\/1"}]}}],"responseId":"a\"b"}"#,
+        ];
+        for body in readable {
+            assert!(translate_response(body.as_bytes(), &ctx()).is_ok(), "{body}");
+        }
+        let v: Value = crate::json::from_bytes(&translate_response(readable[3].as_bytes(), &ctx()).unwrap()).unwrap();
+        assert_eq!(v["choices"][0]["index"], 4_294_967_295u64);
+        assert_eq!(v["choices"][0]["message"]["tool_calls"][0]["function"], json!({"name":"","arguments":"5"}));
+        let v: Value = crate::json::from_bytes(&translate_response(readable[5].as_bytes(), &ctx()).unwrap()).unwrap();
+        assert_eq!(v["id"], "chatcmpl-a\"b");
+        assert_eq!(v["choices"][0]["message"]["content"], "café");
+        assert_eq!(v["choices"][0]["message"]["extra_content"]["google"]["thought_signature"], "s/1");
+
+        let unreadable = [
+            r#"{"candidates":7}"#,
+            r#"{"candidates":[null]}"#,
+            r#"{"candidates":[7]}"#,
+            r#"{"candidates":[{"content":"x"}]}"#,
+            r#"{"candidates":[{"content":{"parts":{}}}]}"#,
+            r#"{"candidates":[{"content":{"parts":[null]}}]}"#,
+            r#"{"candidates":[{"content":{"parts":[{"thought":"true"}]}}]}"#,
+            r#"{"candidates":[{"content":{"parts":[{"thought":1}]}}]}"#,
+            r#"{"candidates":[{"content":{"parts":[{"thoughtSignature":1}]}}]}"#,
+            r#"{"candidates":[{"content":{"parts":[{"functionCall":"f"}]}}]}"#,
+            r#"{"candidates":[{"content":{"parts":[{"functionCall":{"name":1}}]}}]}"#,
+            r#"{"candidates":[{"content":{"parts":[{"functionCall":{"id":{}}}]}}]}"#,
+            r#"{"candidates":[{"finishReason":1}]}"#,
+            r#"{"candidates":[{"index":-1}]}"#,
+            r#"{"candidates":[{"index":1.5}]}"#,
+            r#"{"candidates":[{"index":"0"}]}"#,
+            r#"{"candidates":[{"index":4294967296}]}"#,
+            r#"{"candidates":[{}],"usageMetadata":"x"}"#,
+            r#"{"candidates":[{}],"usageMetadata":{"promptTokenCount":-1}}"#,
+            r#"{"candidates":[{}],"usageMetadata":{"thoughtsTokenCount":1.0}}"#,
+            r#"{"candidates":[{}],"usageMetadata":{"totalTokenCount":"3"}}"#,
+            r#"{"candidates":[{}],"modelVersion":1}"#,
+            r#"{"candidates":[{}],"responseId":true}"#,
+            r#"{"promptFeedback":"SAFETY"}"#,
+            r#"{"promptFeedback":{"blockReason":1}}"#,
+            r#"{"promptFeedback":{"blockReason":"SAFETY","blockReasonMessage":2}}"#,
+            r#"{"error":"boom"}"#,
+            r#"{"error":{"code":503,"message":1,"status":"UNAVAILABLE"}}"#,
+            r#"{"error":{"code":503,"message":"m","status":2}}"#,
+            r#"{"error":{"code":503,"message":"m","status":"UNAVAILABLE"},"candidates":{}}"#,
+            r#"{"candidates":[{}]} x"#,
+            "null",
+            "7",
+        ];
+        for body in unreadable {
+            let e = translate_response(body.as_bytes(), &ctx()).unwrap_err();
+            assert_eq!(
+                (e.status, e.kind, e.message.as_str()),
+                (502, "api_error", "the upstream response is not a valid Gemini response"),
+                "{body}"
+            );
+        }
+        // An error body that does not read as a response gets the generic message.
+        for body in [
+            r#"{"error":{"code":503,"message":1,"status":"UNAVAILABLE"}}"#,
+            r#"{"error":{"code":503,"message":"m","status":"UNAVAILABLE"},"usageMetadata":{"promptTokenCount":"1"}}"#,
+            r#"[{"error":{"code":503,"message":"m","status":["UNAVAILABLE"]}}]"#,
+        ] {
+            let (_, out) = translate_error(503, body.as_bytes());
+            let v: Value = crate::json::from_bytes(&out).unwrap();
+            assert_eq!(v["error"]["message"], "upstream error (HTTP 503)", "{body}");
+        }
+        let (_, out) = translate_error(503, br#"{"error":{"code":null,"message":"m","status":null,"details":null}}"#);
+        let v: Value = crate::json::from_bytes(&out).unwrap();
+        assert_eq!(v["error"], json!({"message":"m","type":"api_error","param":null,"code":null}));
+    }
+
+    /// A duplicated member: the last one wins, `null` included (serde rejected duplicates).
+    #[test]
+    fn duplicated_members_last_wins() {
+        let body = br#"{"candidates":[{"index":3}],"candidates":[{"content":{"parts":[{"text":"a"}]},
+            "content":{"parts":[{"text":"b"}],"parts":[{"text":"c","text":"d"}]},"finishReason":"X","finishReason":null}],
+            "responseId":"r1","responseId":"r2"}"#;
+        let v: Value = crate::json::from_bytes(&translate_response(body, &ctx()).unwrap()).unwrap();
+        assert_eq!(v["id"], "chatcmpl-r2");
+        assert_eq!(
+            v["choices"],
+            json!([{"index":0,"message":{"role":"assistant","content":"d"},"logprobs":null,"finish_reason":null}])
+        );
+        let body = br#"{"candidates":[{"content":{"parts":[{"text":"a"}]},"content":null}],"candidates":null}"#;
+        let e = translate_response(body, &ctx()).unwrap_err();
+        assert_eq!(e.message, "the upstream response has no candidates");
+        let body = br#"{"candidates":[{"content":{"parts":[{"text":"a"}],"parts":null}}]}"#;
+        let v: Value = crate::json::from_bytes(&translate_response(body, &ctx()).unwrap()).unwrap();
+        assert_eq!(v["choices"][0]["message"]["content"], "");
+    }
+
     #[test]
     fn candidate_message_counts_calls_across_calls() {
-        let parts: Vec<PartIn<'_>> = serde_json::from_str(
-            r#"[{"functionCall":{"name":"a"}},{"text":"t"},{"functionCall":{"id":"","name":"b","args":{}}}]"#,
+        let resp = response_in(
+            r#"{"candidates":[{"content":{"parts":[{"functionCall":{"name":"a"}},{"text":"t"},
+                {"functionCall":{"id":"","name":"b","args":{}}}]}}]}"#,
         )
         .unwrap();
+        let parts = &resp.candidates[0].parts;
         let mut calls = 5;
-        let m = candidate_message(&parts, 1, &mut calls);
+        let m = candidate_message(parts, 1, &mut calls);
         assert_eq!(calls, 7);
         let ids: Vec<&str> = m.tool_calls.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["call_0000000000000001_5", "call_0000000000000001_6"]);
@@ -831,8 +1161,10 @@ mod tests {
         // A stream sets the index on its deltas.
         let mut call = m.tool_calls.into_iter().next().unwrap();
         call.index = Some(0);
+        let mut written = Vec::new();
+        call.write(&mut written);
         assert_eq!(
-            serde_json::to_string(&call).unwrap(),
+            String::from_utf8(written).unwrap(),
             r#"{"index":0,"id":"call_0000000000000001_5","type":"function","function":{"name":"a","arguments":"{}"}}"#
         );
     }

@@ -37,8 +37,8 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use crate::dialect::gemini::response::{
-    candidate_message, completion_id, finish_reason, google_error, openai_usage, prompt_blocked, CandidateIn,
-    ResponseIn, UsageIn,
+    candidate_message, completion_id, finish_reason, google_error, is_json, openai_usage, prompt_blocked, response_in,
+    write_extra_content, write_str, write_usage, CandidateIn, UsageIn,
 };
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
@@ -115,15 +115,6 @@ fn non_empty<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
     s.as_deref().filter(|s| !s.is_empty())
 }
 
-/// Serialises `value` at the end of `out` (into a `Vec` this only fails for values that cannot be
-/// JSON, which ours never are; nothing is left behind then).
-fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
-    let mark = out.len();
-    if serde_json::to_writer(&mut *out, value).is_err() {
-        out.truncate(mark);
-    }
-}
-
 /// Ends a chunk opened by `State::open_chunk`, after its delta.
 fn close_chunk(out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"finish_reason\":null}]}\n\n");
@@ -141,10 +132,10 @@ impl State {
         if data.is_empty() || data == "[DONE]" {
             return;
         }
-        let ev: ResponseIn<'_> = match serde_json::from_str(data) {
+        let ev = match response_in(data) {
             Ok(ev) => ev,
-            Err(e) => {
-                let message = if e.classify() == serde_json::error::Category::Data {
+            Err(_) => {
+                let message = if is_json(data) {
                     "upstream stream event has an unexpected shape"
                 } else {
                     "upstream stream event is not valid JSON"
@@ -163,14 +154,13 @@ impl State {
         if let Some(usage) = ev.usage_metadata {
             self.usage = Some(usage);
         }
-        let candidates = ev.candidates.unwrap_or_default();
-        if candidates.is_empty() {
+        if ev.candidates.is_empty() {
             if let Some(feedback) = ev.prompt_feedback.as_ref().filter(|f| non_empty(&f.block_reason).is_some()) {
                 self.fail(out, &prompt_blocked(feedback));
             }
             return;
         }
-        for (position, candidate) in candidates.iter().enumerate() {
+        for (position, candidate) in ev.candidates.iter().enumerate() {
             // proto3 JSON omits a zero index: an absent one is the candidate's position.
             let index = candidate.index.unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX));
             self.on_candidate(index, candidate, out);
@@ -188,12 +178,11 @@ impl State {
                 self.choices.len() - 1
             }
         };
-        let parts = candidate.content.as_ref().and_then(|c| c.parts.as_deref()).unwrap_or_default();
-        let m = candidate_message(parts, self.ctx.random, &mut self.calls);
+        let m = candidate_message(&candidate.parts, self.ctx.random, &mut self.calls);
         if let Some(reasoning) = &m.reasoning {
             self.open_chunk(out, index);
             out.extend_from_slice(b"{\"reasoning_content\":");
-            write_json(out, reasoning.as_str());
+            write_str(out, reasoning);
             out.push(b'}');
             close_chunk(out);
         }
@@ -202,15 +191,13 @@ impl State {
             out.push(b'{');
             if !m.content.is_empty() {
                 out.extend_from_slice(b"\"content\":");
-                write_json(out, m.content.as_str());
+                write_str(out, &m.content);
             }
             if let Some(signature) = m.signature {
                 if !m.content.is_empty() {
                     out.push(b',');
                 }
-                out.extend_from_slice(b"\"extra_content\":{\"google\":{\"thought_signature\":");
-                write_json(out, signature);
-                out.extend_from_slice(b"}}");
+                write_extra_content(out, signature);
             }
             out.push(b'}');
             close_chunk(out);
@@ -226,7 +213,7 @@ impl State {
             call.index = Some(k);
             self.open_chunk(out, index);
             out.extend_from_slice(b"{\"tool_calls\":[");
-            write_json(out, &call);
+            call.write(out);
             out.extend_from_slice(b"]}");
             close_chunk(out);
         }
@@ -243,9 +230,9 @@ impl State {
         let model = model.unwrap_or(&self.ctx.model);
         let mut head = Vec::with_capacity(96 + id.len() + model.len());
         head.extend_from_slice(b"data: {\"id\":");
-        write_json(&mut head, id.as_str());
+        write_str(&mut head, &id);
         let _ = write!(head, ",\"object\":\"chat.completion.chunk\",\"created\":{},\"model\":", self.ctx.created);
-        write_json(&mut head, model);
+        write_str(&mut head, model);
         head.extend_from_slice(b",\"choices\":[");
         self.head = head;
     }
@@ -268,7 +255,7 @@ impl State {
         if self.ctx.include_usage {
             out.extend_from_slice(&self.head);
             out.extend_from_slice(b"],\"usage\":");
-            write_json(out, &openai_usage(self.usage.as_ref().unwrap_or(&UsageIn::default())));
+            write_usage(out, &openai_usage(self.usage.as_ref().unwrap_or(&UsageIn::default())));
             out.extend_from_slice(b"}\n\n");
         }
         out.extend_from_slice(b"data: [DONE]\n\n");
@@ -644,6 +631,28 @@ mod tests {
             (r#"{"candidates":[{"content":{"parts":[{"text":5}]}}]}"#, "upstream stream event has an unexpected shape"),
             (r#"{"candidates":{"index":0}}"#, "upstream stream event has an unexpected shape"),
             (r#"[{"candidates":[]}]"#, "upstream stream event has an unexpected shape"),
+            (r#"{"candidates":[{"content":{"parts":[{"text":"b"}]}}]} x"#, "upstream stream event is not valid JSON"),
+            (r#"{"candidates":[{"content":{"parts":[{"text":"b"}]}}],}"#, "upstream stream event is not valid JSON"),
+            (r#"{"candidates":[{"index":-1}]}"#, "upstream stream event has an unexpected shape"),
+            (
+                r#"{"candidates":[{"content":{"parts":[{"text":"b"}]}}],"usageMetadata":7}"#,
+                "upstream stream event has an unexpected shape",
+            ),
+            (
+                r#"{"candidates":[{"content":{"parts":[{"text":"b"}]}}],"modelVersion":1}"#,
+                "upstream stream event has an unexpected shape",
+            ),
+            (
+                r#"{"candidates":[{"content":{"parts":[{"thought":"yes"}]}}]}"#,
+                "upstream stream event has an unexpected shape",
+            ),
+            (
+                r#"{"error":{"code":503,"message":"m","status":"UNAVAILABLE"},"candidates":7}"#,
+                "upstream stream event has an unexpected shape",
+            ),
+            (r#"{"error":{"message":5}}"#, "upstream stream event has an unexpected shape"),
+            ("7", "upstream stream event has an unexpected shape"),
+            ("null", "upstream stream event has an unexpected shape"),
         ] {
             let input = format!("{first}data: {event}\r\n\r\n");
             assert_eq!(
