@@ -219,22 +219,30 @@ pub fn candidate_message<'p>(parts: &'p [PartIn<'_>], random: u64, calls: &mut u
 /// The OpenAI `finish_reason` for a Gemini `finishReason` (see the module documentation);
 /// `has_tool_calls`: the candidate produced function calls (in a stream: at any point so far).
 pub fn finish_reason(reason: &str, has_tool_calls: bool) -> &'static str {
-    match reason {
-        "MAX_TOKENS" => "length",
-        "SAFETY"
-        | "RECITATION"
-        | "LANGUAGE"
-        | "BLOCKLIST"
-        | "PROHIBITED_CONTENT"
-        | "SPII"
-        | "IMAGE_SAFETY"
-        | "IMAGE_PROHIBITED_CONTENT"
-        | "IMAGE_RECITATION"
-        | "MODEL_ARMOR" => "content_filter",
-        _ if has_tool_calls => "tool_calls",
-        _ => "stop",
+    if reason == "MAX_TOKENS" {
+        "length"
+    } else if FILTERED.contains(&reason) {
+        "content_filter"
+    } else if has_tool_calls {
+        "tool_calls"
+    } else {
+        "stop"
     }
 }
+
+/// The `finishReason`s that say a filter withheld or cut the candidate's content.
+static FILTERED: [&str; 10] = [
+    "SAFETY",
+    "RECITATION",
+    "LANGUAGE",
+    "BLOCKLIST",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "IMAGE_SAFETY",
+    "IMAGE_PROHIBITED_CONTENT",
+    "IMAGE_RECITATION",
+    "MODEL_ARMOR",
+];
 
 /// Gemini `usageMetadata` → OpenAI `usage` (see the module documentation).
 pub fn openai_usage(u: &UsageIn) -> UsageOut {
@@ -283,24 +291,10 @@ pub fn google_error(err: &ErrorIn<'_>, fallback_status: u16) -> ProxyError {
         .and_then(|c| c.get().parse::<u16>().ok())
         .filter(|s| (400..=599).contains(s))
         .unwrap_or(fallback_status);
-    let (kind, code) = match err.status.as_deref().unwrap_or_default() {
-        "INVALID_ARGUMENT" => ("invalid_request_error", Some("invalid_argument")),
-        "FAILED_PRECONDITION" => ("invalid_request_error", Some("failed_precondition")),
-        "OUT_OF_RANGE" => ("invalid_request_error", Some("out_of_range")),
-        "ALREADY_EXISTS" => ("invalid_request_error", Some("already_exists")),
-        "UNAUTHENTICATED" => ("authentication_error", Some("unauthenticated")),
-        "PERMISSION_DENIED" => ("permission_error", Some("permission_denied")),
-        "NOT_FOUND" => ("not_found_error", Some("not_found")),
-        "RESOURCE_EXHAUSTED" => ("rate_limit_error", Some("resource_exhausted")),
-        "UNAVAILABLE" => ("api_error", Some("unavailable")),
-        "INTERNAL" => ("api_error", Some("internal")),
-        "DEADLINE_EXCEEDED" => ("api_error", Some("deadline_exceeded")),
-        "UNKNOWN" => ("api_error", Some("unknown")),
-        "ABORTED" => ("api_error", Some("aborted")),
-        "CANCELLED" => ("api_error", Some("cancelled")),
-        "DATA_LOSS" => ("api_error", Some("data_loss")),
-        "UNIMPLEMENTED" => ("api_error", Some("unimplemented")),
-        _ => (kind_for_status(status), None),
+    let status_name = err.status.as_deref().unwrap_or_default();
+    let (kind, code) = match GOOGLE_STATUSES.iter().find(|(name, ..)| *name == status_name) {
+        Some(&(_, kind, code)) => (kind, Some(code)),
+        None => (kind_for_status(status), None),
     };
     // An `ErrorInfo` detail: `{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID",...}`.
     let bad_key = err.details.is_some_and(|d| d.get().contains("\"API_KEY_INVALID\""));
@@ -308,6 +302,27 @@ pub fn google_error(err: &ErrorIn<'_>, fallback_status: u16) -> ProxyError {
     let message = non_empty(&err.message).map_or_else(|| format!("upstream error (HTTP {status})"), str::to_string);
     ProxyError { status, kind, message, param: None, code }
 }
+
+/// Google's canonical status names → OpenAI error type and code (a table: smaller code than a
+/// `match` on strings).
+static GOOGLE_STATUSES: [(&str, &str, &str); 16] = [
+    ("INVALID_ARGUMENT", "invalid_request_error", "invalid_argument"),
+    ("FAILED_PRECONDITION", "invalid_request_error", "failed_precondition"),
+    ("OUT_OF_RANGE", "invalid_request_error", "out_of_range"),
+    ("ALREADY_EXISTS", "invalid_request_error", "already_exists"),
+    ("UNAUTHENTICATED", "authentication_error", "unauthenticated"),
+    ("PERMISSION_DENIED", "permission_error", "permission_denied"),
+    ("NOT_FOUND", "not_found_error", "not_found"),
+    ("RESOURCE_EXHAUSTED", "rate_limit_error", "resource_exhausted"),
+    ("UNAVAILABLE", "api_error", "unavailable"),
+    ("INTERNAL", "api_error", "internal"),
+    ("DEADLINE_EXCEEDED", "api_error", "deadline_exceeded"),
+    ("UNKNOWN", "api_error", "unknown"),
+    ("ABORTED", "api_error", "aborted"),
+    ("CANCELLED", "api_error", "cancelled"),
+    ("DATA_LOSS", "api_error", "data_loss"),
+    ("UNIMPLEMENTED", "api_error", "unimplemented"),
+];
 
 fn kind_for_status(status: u16) -> &'static str {
     match status {
