@@ -39,11 +39,12 @@
 //! `api_error`. A body that is not a DashScope error gets a generic message naming the status and
 //! a `null` code. The `request_id` is not copied (it is not part of OpenAI's error object).
 
+use crate::dialect::anthropic::from_messages::{opt_str, read_members};
 use crate::dialect::gemini::response::{CompletionTokensDetails, PromptTokensDetails, UsageOut};
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
-use crate::json::ObjectView;
-use serde::Deserialize;
+use crate::json::{as_array, as_u64, WrongType};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -52,8 +53,10 @@ pub use crate::dialect::gemini::response::tool_call_id;
 
 /// A non-streamed generation response (`result_format: message`) → `chat.completion`.
 pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-    let resp: ResponseIn<'_> = crate::json::from_bytes(body)
-        .map_err(|_| ProxyError::bad_upstream("the upstream response is not a valid DashScope response"))?;
+    let resp = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| response_in(text).ok())
+        .ok_or_else(|| ProxyError::bad_upstream("the upstream response is not a valid DashScope response"))?;
     let Some(output) = &resp.output else {
         return Err(match non_empty(&resp.code) {
             Some(code) => {
@@ -121,7 +124,7 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
 /// A DashScope error body (`{"code","message","request_id"}`, any status) → status and OpenAI
 /// error body.
 pub fn translate_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
-    let parsed = crate::json::from_bytes::<ResponseIn<'_>>(body).ok();
+    let parsed = std::str::from_utf8(body).ok().and_then(|text| response_in(text).ok());
     let (code, message) = match &parsed {
         Some(r) => (non_empty(&r.code), non_empty(&r.message)),
         None => (None, None),
@@ -141,11 +144,13 @@ pub fn translate_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
 }
 
 /// `error.message` of an OpenAI-shaped error body.
-fn openai_error_message(body: &[u8]) -> Option<String> {
-    let view = crate::json::ObjectView::parse(body).ok()?;
-    let error = crate::json::ObjectView::parse(view.get("error")?.get().as_bytes()).ok()?;
-    let message = error.get_str("message").ok().flatten()?;
-    (!message.is_empty()).then(|| message.into_owned())
+fn openai_error_message(body: &[u8]) -> Option<Cow<'_, str>> {
+    let mut m = [None];
+    read_members(std::str::from_utf8(body).ok()?, &["error"], &mut m).ok()?;
+    let [error] = m;
+    read_members(error?.get(), &["message"], &mut m).ok()?;
+    let [message] = m;
+    opt_str(message).ok().flatten().filter(|message| !message.is_empty())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,31 +193,37 @@ pub fn message_out<'a>(message: Option<&'a MessageIn<'a>>, text: Option<&'a str>
         .unwrap_or_default()
         .iter()
         .enumerate()
-        .map(|(position, call)| {
-            let function = call.function.as_ref();
-            ToolCallOut {
-                index: Some(call.index.unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX))),
-                id: non_empty(&call.id).map(Cow::Borrowed),
-                name: function.and_then(|f| non_empty(&f.name)),
-                arguments: function.and_then(|f| f.arguments.as_deref()).unwrap_or_default(),
-            }
+        .map(|(position, call)| ToolCallOut {
+            index: Some(call.index.unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX))),
+            id: non_empty(&call.id).map(Cow::Borrowed),
+            name: non_empty(&call.name),
+            arguments: call.arguments.as_deref().unwrap_or_default(),
         })
         .collect();
     MessageOut { role: non_empty(&m.role), content: text, reasoning: non_empty(&m.reasoning_content), tool_calls }
 }
 
 /// A message `content`: a string as-is; a multimodal content list → its `text` items joined
-/// (`""` for a list without text); `None` when absent, `null` or of another type.
-pub fn message_text(content: Option<&RawValue>) -> Option<String> {
-    let raw = content?.get();
-    if raw.starts_with('"') {
-        return serde_json::from_str::<String>(raw).ok();
+/// (`""` for a list without text; items that are not objects with a `text` string are skipped);
+/// `None` when absent, `null` or of another type.
+pub fn message_text(content: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    let raw = content?;
+    if raw.get().starts_with('"') {
+        return opt_str(Some(raw)).ok().flatten();
     }
-    let items: Vec<&RawValue> = serde_json::from_str(raw).ok()?;
-    let mut text = String::new();
-    for item in items {
-        if let Some(t) = ObjectView::parse(item.get().as_bytes()).ok().and_then(|o| o.get_str("text").ok().flatten()) {
-            text.push_str(&t);
+    let mut text = Cow::Borrowed("");
+    for item in as_array(raw).ok()? {
+        let mut m = [None];
+        if read_members(item.get(), &["text"], &mut m).is_err() {
+            continue;
+        }
+        let [t] = m;
+        if let Ok(Some(t)) = opt_str(t) {
+            if text.is_empty() {
+                text = t;
+            } else {
+                text.to_mut().push_str(&t);
+            }
         }
     }
     Some(text)
@@ -236,15 +247,9 @@ pub fn openai_usage(u: &UsageIn) -> UsageOut {
         prompt_tokens: prompt,
         completion_tokens: completion,
         total_tokens: u.total_tokens.unwrap_or_else(|| prompt.saturating_add(completion)),
-        prompt_tokens_details: u
-            .prompt_tokens_details
-            .as_ref()
-            .and_then(|d| d.cached_tokens)
-            .map(|cached_tokens| PromptTokensDetails { cached_tokens }),
+        prompt_tokens_details: u.cached_tokens.map(|cached_tokens| PromptTokensDetails { cached_tokens }),
         completion_tokens_details: u
-            .output_tokens_details
-            .as_ref()
-            .and_then(|d| d.reasoning_tokens)
+            .reasoning_tokens
             .map(|reasoning_tokens| CompletionTokensDetails { reasoning_tokens }),
     }
 }
@@ -397,102 +402,476 @@ pub fn non_empty<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Input views: one per DashScope object kind, shared with the stream translator (each SSE
-// `data:` is a whole response object, or an error object). Unknown fields are ignored.
+// Input views, shared with the stream translator (each SSE `data:` is a whole response object, or
+// an error object). Read by hand in one pass, not derived: a derived `Deserialize` costs
+// kilobytes of Wasm per struct. As with serde, an absent or `null` member is `None`, unknown
+// members are ignored and a member of the wrong type makes the whole body unreadable (a
+// duplicated member: the last one wins). Strings borrow from the input unless they have escapes.
 
 /// A generation response, a stream event, or an error body (`code`, `message`).
-#[derive(Deserialize)]
+#[derive(Default)]
 pub struct ResponseIn<'a> {
-    #[serde(default, borrow)]
     pub request_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub output: Option<OutputIn<'a>>,
-    #[serde(default)]
     pub usage: Option<UsageIn>,
     /// Error bodies (and stream error events): DashScope's error code.
-    #[serde(default, borrow)]
     pub code: Option<Cow<'a, str>>,
     /// Error bodies: the error message.
-    #[serde(default, borrow)]
     pub message: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 pub struct OutputIn<'a> {
-    #[serde(default, borrow)]
     pub choices: Option<Vec<ChoiceIn<'a>>>,
     /// `result_format: "text"` answers.
-    #[serde(default, borrow)]
     pub text: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub finish_reason: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 pub struct ChoiceIn<'a> {
-    #[serde(default)]
     pub index: Option<u32>,
-    #[serde(default, borrow)]
     pub finish_reason: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub message: Option<MessageIn<'a>>,
-    #[serde(default, borrow)]
     pub logprobs: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 pub struct MessageIn<'a> {
-    #[serde(default, borrow)]
     pub role: Option<Cow<'a, str>>,
     /// A string (text-generation) or a list of `{"text"}` / `{"image"}` items (multimodal).
-    #[serde(default, borrow)]
     pub content: Option<&'a RawValue>,
-    #[serde(default, borrow)]
     pub reasoning_content: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub tool_calls: Option<Vec<ToolCallIn<'a>>>,
 }
 
-#[derive(Deserialize)]
+/// A tool call (`type` is not read: DashScope only has functions).
+#[derive(Default)]
 pub struct ToolCallIn<'a> {
-    #[serde(default)]
     pub index: Option<u32>,
-    #[serde(default, borrow)]
     pub id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub function: Option<FunctionIn<'a>>,
-}
-
-#[derive(Deserialize)]
-pub struct FunctionIn<'a> {
-    #[serde(default, borrow)]
+    /// `function.name`.
     pub name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    /// `function.arguments`.
     pub arguments: Option<Cow<'a, str>>,
 }
 
 /// DashScope `usage` (cumulative in streams: the last one wins).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UsageIn {
-    #[serde(default)]
     pub input_tokens: Option<u64>,
-    #[serde(default)]
     pub output_tokens: Option<u64>,
-    #[serde(default)]
     pub total_tokens: Option<u64>,
-    #[serde(default)]
-    pub prompt_tokens_details: Option<TokenDetailsIn>,
-    #[serde(default)]
-    pub output_tokens_details: Option<TokenDetailsIn>,
+    /// `prompt_tokens_details.cached_tokens`.
+    pub cached_tokens: Option<u64>,
+    /// `output_tokens_details.reasoning_tokens`.
+    pub reasoning_tokens: Option<u64>,
 }
 
-/// `prompt_tokens_details` / `output_tokens_details` (one type for both).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct TokenDetailsIn {
-    #[serde(default)]
-    pub cached_tokens: Option<u64>,
-    #[serde(default)]
-    pub reasoning_tokens: Option<u64>,
+/// A whole response (or stream event, or error body); `Err` when it is not a JSON object of
+/// that shape.
+pub fn response_in(text: &str) -> Result<ResponseIn<'_>, WrongType> {
+    let mut resp = ResponseIn::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    Walk { part: Part::Top, how: How::Element, resp: &mut resp }.deserialize(&mut de).map_err(|_| WrongType)?;
+    de.end().map_err(|_| WrongType)?;
+    Ok(resp)
+}
+
+/// The objects of a response the reader walks into.
+#[derive(Clone, Copy)]
+enum Part {
+    Top,
+    Output,
+    Choice,
+    Message,
+    ToolCall,
+    Function,
+    Usage,
+    PromptDetails,
+    OutputDetails,
+}
+
+/// The members read in each part.
+fn keys(part: Part) -> &'static [&'static str] {
+    match part {
+        Part::Top => &["request_id", "output", "usage", "code", "message"],
+        Part::Output => &["choices", "text", "finish_reason"],
+        Part::Choice => &["index", "finish_reason", "message", "logprobs"],
+        Part::Message => &["role", "content", "reasoning_content", "tool_calls"],
+        Part::ToolCall => &["index", "id", "function"],
+        Part::Function => &["name", "arguments"],
+        Part::Usage => {
+            &["input_tokens", "output_tokens", "total_tokens", "prompt_tokens_details", "output_tokens_details"]
+        }
+        Part::PromptDetails | Part::OutputDetails => &["cached_tokens", "reasoning_tokens"],
+    }
+}
+
+/// The part that member `i` of `part` is (`true`: an array of them), when it is one.
+fn child(part: Part, i: usize) -> Option<(Part, bool)> {
+    match (part, i) {
+        (Part::Top, 1) => Some((Part::Output, false)),
+        (Part::Top, 2) => Some((Part::Usage, false)),
+        (Part::Output, 0) => Some((Part::Choice, true)),
+        (Part::Choice, 2) => Some((Part::Message, false)),
+        (Part::Message, 3) => Some((Part::ToolCall, true)),
+        (Part::ToolCall, 2) => Some((Part::Function, false)),
+        (Part::Usage, 3) => Some((Part::PromptDetails, false)),
+        (Part::Usage, 4) => Some((Part::OutputDetails, false)),
+        _ => None,
+    }
+}
+
+impl<'a> ResponseIn<'a> {
+    fn choices(&mut self) -> Option<&mut Vec<ChoiceIn<'a>>> {
+        self.output.as_mut()?.choices.as_mut()
+    }
+
+    fn message_mut(&mut self) -> Option<&mut MessageIn<'a>> {
+        self.choices()?.last_mut()?.message.as_mut()
+    }
+
+    fn call(&mut self) -> Option<&mut ToolCallIn<'a>> {
+        self.message_mut()?.tool_calls.as_mut()?.last_mut()
+    }
+
+    /// A member that is `part` begins (`present`) or is `null`: it replaces an earlier one.
+    fn open(&mut self, part: Part, present: bool) {
+        match part {
+            Part::Top => {}
+            Part::Output => self.output = present.then(OutputIn::default),
+            Part::Usage => self.usage = present.then(UsageIn::default),
+            Part::Choice => {
+                if let Some(o) = self.output.as_mut() {
+                    o.choices = present.then(Vec::new);
+                }
+            }
+            Part::Message => {
+                if let Some(c) = self.choices().and_then(|c| c.last_mut()) {
+                    c.message = present.then(MessageIn::default);
+                }
+            }
+            Part::ToolCall => {
+                if let Some(m) = self.message_mut() {
+                    m.tool_calls = present.then(Vec::new);
+                }
+            }
+            Part::Function => {
+                if let Some(c) = self.call() {
+                    (c.name, c.arguments) = (None, None);
+                }
+            }
+            Part::PromptDetails => {
+                if let Some(u) = self.usage.as_mut() {
+                    u.cached_tokens = None;
+                }
+            }
+            Part::OutputDetails => {
+                if let Some(u) = self.usage.as_mut() {
+                    u.reasoning_tokens = None;
+                }
+            }
+        }
+    }
+
+    /// The next element of an array of `part`s begins.
+    fn push(&mut self, part: Part) {
+        match part {
+            Part::Choice => {
+                if let Some(list) = self.choices() {
+                    list.push(ChoiceIn::default());
+                }
+            }
+            Part::ToolCall => {
+                if let Some(list) = self.message_mut().and_then(|m| m.tool_calls.as_mut()) {
+                    list.push(ToolCallIn::default());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Member `i` of `part`, which is not a part itself.
+    fn set(&mut self, part: Part, i: usize, raw: &'a RawValue) -> Result<(), WrongType> {
+        let raw = Some(raw).filter(|r| r.get() != "null");
+        match part {
+            Part::Top => {
+                let s = opt_str(raw)?;
+                match i {
+                    0 => self.request_id = s,
+                    3 => self.code = s,
+                    _ => self.message = s,
+                }
+            }
+            Part::Output => {
+                let s = opt_str(raw)?;
+                if let Some(o) = self.output.as_mut() {
+                    if i == 1 {
+                        o.text = s;
+                    } else {
+                        o.finish_reason = s;
+                    }
+                }
+            }
+            Part::Choice => {
+                let c = self.choices().and_then(|c| c.last_mut());
+                match i {
+                    0 => {
+                        let index = opt_u32(raw)?;
+                        if let Some(c) = c {
+                            c.index = index;
+                        }
+                    }
+                    1 => {
+                        let s = opt_str(raw)?;
+                        if let Some(c) = c {
+                            c.finish_reason = s;
+                        }
+                    }
+                    _ => {
+                        if let Some(c) = c {
+                            c.logprobs = raw;
+                        }
+                    }
+                }
+            }
+            Part::Message => {
+                let s = if i == 1 { None } else { opt_str(raw)? };
+                if let Some(m) = self.message_mut() {
+                    match i {
+                        0 => m.role = s,
+                        1 => m.content = raw,
+                        _ => m.reasoning_content = s,
+                    }
+                }
+            }
+            Part::ToolCall => {
+                let (index, id) = if i == 0 { (opt_u32(raw)?, None) } else { (None, opt_str(raw)?) };
+                if let Some(c) = self.call() {
+                    if i == 0 {
+                        c.index = index;
+                    } else {
+                        c.id = id;
+                    }
+                }
+            }
+            Part::Function => {
+                let s = opt_str(raw)?;
+                if let Some(c) = self.call() {
+                    if i == 0 {
+                        c.name = s;
+                    } else {
+                        c.arguments = s;
+                    }
+                }
+            }
+            Part::Usage | Part::PromptDetails | Part::OutputDetails => {
+                let n = opt_u64(raw)?;
+                if let Some(u) = self.usage.as_mut() {
+                    match (part, i) {
+                        (Part::Usage, 0) => u.input_tokens = n,
+                        (Part::Usage, 1) => u.output_tokens = n,
+                        (Part::Usage, _) => u.total_tokens = n,
+                        (Part::PromptDetails, 0) => u.cached_tokens = n,
+                        (Part::OutputDetails, 1) => u.reasoning_tokens = n,
+                        // Either details object may carry either count: checked, not used.
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn opt_u64(raw: Option<&RawValue>) -> Result<Option<u64>, WrongType> {
+    let Some(raw) = raw else { return Ok(None) };
+    // JSON text has no `+`: what `parse` takes (digits) serde takes too; the rest (`-0`, wrong
+    // types) is serde's to judge.
+    match raw.get().parse::<u64>() {
+        Ok(n) => Ok(Some(n)),
+        Err(_) => as_u64(raw).map(Some),
+    }
+}
+
+fn opt_u32(raw: Option<&RawValue>) -> Result<Option<u32>, WrongType> {
+    opt_u64(raw)?.map(|n| u32::try_from(n).map_err(|_| WrongType)).transpose()
+}
+
+/// How a part's value is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// A member that is an object, or `null`.
+    Object,
+    /// A member that is an array of objects, or `null`.
+    Array,
+    /// An object: an array element, or the whole response.
+    Element,
+}
+
+/// Reads one part into `resp`: a single visitor (one set of serde instantiations) for the
+/// whole response.
+struct Walk<'r, 'a> {
+    part: Part,
+    how: How,
+    resp: &'r mut ResponseIn<'a>,
+}
+
+impl<'a> DeserializeSeed<'a> for Walk<'_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'a>>(self, de: D) -> Result<(), D::Error> {
+        if self.how == How::Element {
+            self.resp.push(self.part);
+            de.deserialize_map(self)
+        } else {
+            de.deserialize_option(self)
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for Walk<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a DashScope response object")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.resp.open(self.part, false);
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'a>>(self, de: D) -> Result<(), D::Error> {
+        self.resp.open(self.part, true);
+        if self.how == How::Array {
+            de.deserialize_seq(self)
+        } else {
+            de.deserialize_map(self)
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'a>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Walk { part: self.part, how: How::Element, resp: &mut *self.resp })?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'a>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key_seed(KeyIndex(keys(self.part)))? {
+            match key.map(|i| (i, child(self.part, i))) {
+                Some((_, Some((part, array)))) => {
+                    let how = if array { How::Array } else { How::Object };
+                    map.next_value_seed(Walk { part, how, resp: &mut *self.resp })?;
+                }
+                Some((i, None)) => {
+                    let raw: &'a RawValue = map.next_value()?;
+                    self.resp.set(self.part, i, raw).map_err(|_| serde::de::Error::custom("wrong type"))?;
+                }
+                None => {
+                    map.next_value::<&'a RawValue>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A member name, as its position in the names read (compared unescaped, never copied).
+struct KeyIndex(&'static [&'static str]);
+
+impl<'a> DeserializeSeed<'a> for KeyIndex {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'a>>(self, de: D) -> Result<Option<usize>, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyIndex {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.iter().position(|k| *k == v))
+    }
+}
+
+/// Test bodies: a response with every member DashScope may send, then that response with one
+/// member of a wrong type (each must make the whole body unreadable, as a derived `Deserialize`
+/// did), then bodies with members of any type or unusual but valid values (readable).
+#[cfg(test)]
+pub(crate) fn member_type_cases() -> (String, Vec<String>, Vec<String>) {
+    use serde_json::{json, Value};
+    let base = json!({"request_id":"r","code":"C","message":"M","output":{"choices":[{"index":0,"finish_reason":"stop",
+        "message":{"role":"assistant","content":"hi","reasoning_content":"think","tool_calls":[{"index":0,"id":"c",
+        "type":"function","function":{"name":"f","arguments":"{}"}}]},"logprobs":null}],"text":"t","finish_reason":"stop"},
+        "usage":{"input_tokens":1,"output_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0},
+        "output_tokens_details":{"reasoning_tokens":1}}});
+    let edit = |pointer: &str, value: Value| {
+        let mut v = base.clone();
+        if let Some(slot) = v.pointer_mut(pointer) {
+            *slot = value;
+        }
+        v.to_string()
+    };
+    let choice = "/output/choices/0";
+    let call = "/output/choices/0/message/tool_calls/0";
+    let wrong = vec![
+        edit("/request_id", json!(5)),
+        edit("/code", json!(5)),
+        edit("/message", json!({})),
+        edit("/output", json!("x")),
+        edit("/output", json!(true)),
+        edit("/output/choices", json!({"a":1})),
+        edit("/output/choices/0", json!(null)),
+        edit("/output/choices/0", json!(5)),
+        edit("/output/text", json!(5)),
+        edit("/output/finish_reason", json!(1)),
+        edit(&format!("{choice}/index"), json!(-1)),
+        edit(&format!("{choice}/index"), json!(4_294_967_296u64)),
+        edit(&format!("{choice}/index"), json!(1.0)),
+        edit(&format!("{choice}/index"), json!("0")),
+        edit(&format!("{choice}/finish_reason"), json!(true)),
+        edit(&format!("{choice}/message"), json!("x")),
+        edit(&format!("{choice}/message/role"), json!(1)),
+        edit(&format!("{choice}/message/reasoning_content"), json!([])),
+        edit(&format!("{choice}/message/tool_calls"), json!({})),
+        edit(&format!("{choice}/message/tool_calls"), json!("x")),
+        edit(call, json!("x")),
+        edit(call, json!(null)),
+        edit(&format!("{call}/index"), json!("1")),
+        edit(&format!("{call}/index"), json!(-2)),
+        edit(&format!("{call}/id"), json!(1)),
+        edit(&format!("{call}/function"), json!("f")),
+        edit(&format!("{call}/function/name"), json!(1)),
+        edit(&format!("{call}/function/arguments"), json!({})),
+        edit("/usage", json!("x")),
+        edit("/usage/input_tokens", json!("1")),
+        edit("/usage/output_tokens", json!(-1)),
+        edit("/usage/total_tokens", json!(1.5)),
+        edit("/usage/prompt_tokens_details", json!(3)),
+        edit("/usage/prompt_tokens_details/cached_tokens", json!("0")),
+        edit("/usage/output_tokens_details/reasoning_tokens", json!(true)),
+    ];
+    let readable = vec![
+        edit(&format!("{choice}/message/content"), json!(5)),
+        edit(&format!("{choice}/message/content"), json!({"text":"x"})),
+        edit(&format!("{choice}/message/content"), json!([1, {"text":2}, {"text":"a"}])),
+        edit(&format!("{choice}/logprobs"), json!([1, "x"])),
+        edit(&format!("{choice}/index"), json!(4_294_967_295u64)),
+        edit(&format!("{call}/index"), json!(null)),
+        edit(&format!("{call}/type"), json!(5)),
+        edit(&format!("{call}/function"), json!(null)),
+        edit("/usage/total_tokens", json!(null)),
+        edit("/usage/prompt_tokens_details", json!(null)),
+        edit("/output/choices/0/message", json!(null)),
+        edit("/request_id", json!(null)),
+    ];
+    (base.to_string(), wrong, readable)
 }
 
 #[cfg(test)]
@@ -732,7 +1111,7 @@ mod tests {
     #[test]
     fn choice_helpers_for_streams() {
         // A stream event of a parallel tool call: the continuation has `"id":""` and no name.
-        let event: ResponseIn<'_> = serde_json::from_str(
+        let event = response_in(
             r#"{"output":{"choices":[{"message":{"content":"","tool_calls":[{"index":1,"id":"","type":"function",
             "function":{"arguments":" \"上海市\"}"}}],"role":"assistant"},"index":0,"finish_reason":"tool_calls"}]},
             "usage":{"total_tokens":287,"output_tokens":37,"input_tokens":250,"prompt_tokens_details":{"cached_tokens":0}},
@@ -797,5 +1176,53 @@ mod tests {
             error_body("api_error", "m", None),
             br#"{"error":{"message":"m","type":"api_error","param":null,"code":null}}"#
         );
+    }
+
+    #[test]
+    fn member_types_are_checked_like_serde() {
+        let (base, wrong, readable) = member_type_cases();
+        assert!(translate_response(base.as_bytes(), &ctx()).is_ok());
+        let (_, out) = translate_error(500, base.as_bytes());
+        assert_eq!(out, error_body("api_error", "M", Some("C")));
+        for body in &wrong {
+            let e = translate_response(body.as_bytes(), &ctx()).unwrap_err();
+            assert_eq!(
+                (e.status, e.kind, e.message.as_str()),
+                (502, "api_error", "the upstream response is not a valid DashScope response"),
+                "{body}"
+            );
+            let (status, out) = translate_error(500, body.as_bytes());
+            assert_eq!((status, out), (500, error_body("api_error", "upstream error (HTTP 500)", None)), "{body}");
+        }
+        for body in &readable {
+            assert!(translate_response(body.as_bytes(), &ctx()).is_ok(), "{body}");
+            let (_, out) = translate_error(500, body.as_bytes());
+            assert_eq!(out, error_body("api_error", "M", Some("C")), "{body}");
+        }
+    }
+
+    #[test]
+    fn reader_duplicates_escapes_and_nulls() {
+        // The last of duplicated members wins, parts included; member names are compared unescaped.
+        let r = response_in(
+            r#"{"out\u0070ut":{"choices":[{"index":1}],"choices":[{"index":2,"message":{"role":"a","role":null,
+            "tool_calls":[{"id":"x","function":{"name":"n","arguments":"{}"},"function":{"name":"m"}}]}}]},
+            "usage":{"input_tokens":1,"prompt_tokens_details":{"cached_tokens":5},"prompt_tokens_details":null,
+            "output_tokens_details":{"reasoning_tokens":3,"cached_tokens":4}},"request_id":"a\"b"}"#,
+        )
+        .unwrap();
+        let choices = r.output.as_ref().unwrap().choices.as_ref().unwrap();
+        assert_eq!((choices.len(), choices[0].index), (1, Some(2)));
+        let m = choices[0].message.as_ref().unwrap();
+        assert!(m.role.is_none());
+        let call = &m.tool_calls.as_ref().unwrap()[0];
+        assert_eq!((call.id.as_deref(), call.name.as_deref(), call.arguments.as_deref()), (Some("x"), Some("m"), None));
+        let want = UsageIn { input_tokens: Some(1), reasoning_tokens: Some(3), ..UsageIn::default() };
+        assert_eq!(r.usage, Some(want));
+        assert_eq!(r.request_id.as_deref(), Some("a\"b"));
+        assert!(response_in(r#"{"output":{"choices":[]},"output":null}"#).unwrap().output.is_none());
+        for bad in ["", "[]", "null", "5", r#"{"output":{}} x"#, r#"{"output":{"#] {
+            assert!(response_in(bad).is_err(), "{bad}");
+        }
     }
 }

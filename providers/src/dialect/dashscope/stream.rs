@@ -72,7 +72,7 @@ use std::io::Write;
 
 use crate::dialect::dashscope::response::{
     choice_index, completion_id, error_body, error_kind, finish_reason, jstr, message_text, non_empty, openai_usage,
-    tool_call_id, ResponseIn, ToolCallIn, UsageIn,
+    response_in, tool_call_id, ToolCallIn, UsageIn,
 };
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
@@ -319,7 +319,7 @@ fn is_empty_usage(u: &UsageIn) -> bool {
 /// One choice of an event, whatever the result format.
 struct ChoiceView<'e, 'a> {
     index: u32,
-    content: Option<String>,
+    content: Option<Cow<'e, str>>,
     reasoning: Option<&'e str>,
     tool_calls: &'e [ToolCallIn<'a>],
     finish_reason: Option<&'e str>,
@@ -337,19 +337,14 @@ impl State {
         if (data.is_empty() || data == "[DONE]") && !is_error {
             return;
         }
-        let ev: ResponseIn<'_> = match serde_json::from_str(data) {
-            // serde reads a struct from an array too; DashScope's data is always an object.
-            Ok(_) if !data.starts_with('{') && !is_error => {
-                self.fail(out, &bad_stream("upstream stream event has an unexpected shape"));
-                return;
-            }
+        let ev = match response_in(data) {
             Ok(ev) => ev,
             Err(_) if is_error => {
                 self.upstream_error(out, comment_status(block.raw), None, None);
                 return;
             }
-            Err(e) => {
-                let message = if e.classify() == serde_json::error::Category::Data {
+            Err(_) => {
+                let message = if is_json(data) {
                     "upstream stream event has an unexpected shape"
                 } else {
                     "upstream stream event is not valid JSON"
@@ -385,7 +380,7 @@ impl State {
             }
             None if output.text.is_some() || output.finish_reason.is_some() => views.push(ChoiceView {
                 index: 0,
-                content: output.text.as_deref().map(str::to_string),
+                content: output.text.as_deref().map(Cow::Borrowed),
                 reasoning: None,
                 tool_calls: &[],
                 finish_reason: finish_reason(&output.finish_reason),
@@ -453,9 +448,8 @@ impl State {
                 }
             };
             let Some(tool) = choice.tools.get_mut(slot) else { continue };
-            let function = call.function.as_ref();
-            let name = function.and_then(|f| non_empty(&f.name)).filter(|_| !tool.name_sent);
-            let arguments = function.and_then(|f| f.arguments.as_deref()).and_then(|a| tool.arguments.push(a, hint));
+            let name = non_empty(&call.name).filter(|_| !tool.name_sent);
+            let arguments = call.arguments.as_deref().and_then(|a| tool.arguments.push(a, hint));
             tool_chunk(out, head, index, slot, tool, name, arguments.as_deref());
         }
         let Some(reason) = view.finish_reason else { return };
@@ -1239,5 +1233,25 @@ mod tests {
             DONE.into(),
         ];
         assert_eq!(assert_split_invariant(true, &input), expected.concat());
+    }
+
+    #[test]
+    fn member_types_are_checked_like_serde() {
+        let (base, wrong, readable) = crate::dialect::dashscope::response::member_type_cases();
+        let shape = error("api_error", "upstream stream event has an unexpected shape");
+        // Without `code` and `message`, or it would be an error event.
+        let strip = |b: &str| b.replace(r#""code":"C","#, "").replace(r#""message":"M","#, "");
+        assert!(!run(false, &sse(&[&strip(&base)])).contains("\"error\""));
+        for body in &wrong {
+            assert_eq!(run(false, &sse(&[&strip(body)])), shape, "{body}");
+            // An error event that cannot be read: a generic error with the status of its comment.
+            let input = format!("event:error\n:HTTP_STATUS/500\ndata:{body}\n\n");
+            assert_eq!(run(false, &input), error("api_error", "upstream error (HTTP 500)"), "{body}");
+        }
+        for body in &readable {
+            assert!(!run(false, &sse(&[&strip(body)])).contains("\"error\""), "{body}");
+            let input = format!("event:error\n:HTTP_STATUS/500\ndata:{body}\n\n");
+            assert_eq!(run(false, &input), error_with("api_error", "M", r#""C""#), "{body}");
+        }
     }
 }
