@@ -5,7 +5,7 @@
 //! around the few values that change, so unknown fields, key order, whitespace and number
 //! formats (`1e2`, `0.10`) reach the upstream exactly as the client sent them.
 
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -310,6 +310,76 @@ pub fn as_object(raw: &RawValue) -> Result<ObjectView<'_>, WrongType> {
 /// A JSON array's elements.
 pub fn as_array(raw: &RawValue) -> Result<Vec<&RawValue>, WrongType> {
     serde_json::from_str::<Vec<&RawValue>>(raw.get()).map_err(|_| WrongType)
+}
+
+/// Reads the members named `keys` of the JSON object `text` into `slots` (same order; absent
+/// or `null` stays `None`). Nothing is allocated: the stream translator reads every event so.
+/// `Err` when `text` is not a JSON object.
+pub fn read_members<'a>(
+    text: &'a str,
+    keys: &[&'static str],
+    slots: &mut [Option<&'a RawValue>],
+) -> Result<(), WrongType> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Slots { keys, slots }).map_err(|_| WrongType)?;
+    de.end().map_err(|_| WrongType)
+}
+
+struct Slots<'s, 'a> {
+    keys: &'s [&'static str],
+    slots: &'s mut [Option<&'a RawValue>],
+}
+
+impl<'a> Visitor<'a> for Slots<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'a>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(i) = map.next_key_seed(Key(self.keys))? {
+            let value: &'a RawValue = map.next_value()?;
+            if let Some(slot) = i.and_then(|i| self.slots.get_mut(i)) {
+                *slot = (value.get() != "null").then_some(value);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A member name, as its position in the keys wanted (compared unescaped, never copied).
+struct Key<'s>(&'s [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Option<usize>, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for Key<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.iter().position(|k| *k == v))
+    }
+}
+
+/// A string member read by [`read_members`] (`Err` for another type); borrowed unless it has
+/// escapes.
+pub fn opt_str(raw: Option<&RawValue>) -> Result<Option<Cow<'_, str>>, WrongType> {
+    let Some(raw) = raw else { return Ok(None) };
+    // A valid JSON value that starts and ends with a quote is one string.
+    match raw.get().strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Ok(Some(Cow::Borrowed(inner))),
+        _ => as_str(raw).map(Some),
+    }
 }
 
 /// `serde_json::from_slice` through the `&str` reader: every type is then deserialized by one

@@ -34,8 +34,7 @@
 
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
-use crate::json::{as_array, as_str, as_u64, WrongType};
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+use crate::json::{as_array, as_u64, opt_str, read_members, WrongType};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -182,76 +181,6 @@ fn kind_for_status(status: u16) -> &'static str {
 // Input views, read by hand: a derived `Deserialize` costs kilobytes of Wasm per struct. As
 // with serde, an absent or `null` member is `None`, unknown members are ignored and a member
 // of the wrong type makes the whole object unreadable (a duplicated member: the last wins).
-
-/// Reads the members named `keys` of the JSON object `text` into `slots` (same order; absent
-/// or `null` stays `None`). Nothing is allocated: the stream translator reads every event so.
-/// `Err` when `text` is not a JSON object.
-pub(crate) fn read_members<'a>(
-    text: &'a str,
-    keys: &[&'static str],
-    slots: &mut [Option<&'a RawValue>],
-) -> Result<(), WrongType> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.deserialize_map(Slots { keys, slots }).map_err(|_| WrongType)?;
-    de.end().map_err(|_| WrongType)
-}
-
-struct Slots<'s, 'a> {
-    keys: &'s [&'static str],
-    slots: &'s mut [Option<&'a RawValue>],
-}
-
-impl<'a> Visitor<'a> for Slots<'_, 'a> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'a>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(i) = map.next_key_seed(Key(self.keys))? {
-            let value: &'a RawValue = map.next_value()?;
-            if let Some(slot) = i.and_then(|i| self.slots.get_mut(i)) {
-                *slot = (value.get() != "null").then_some(value);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A member name, as its position in the keys wanted (compared unescaped, never copied).
-struct Key<'s>(&'s [&'static str]);
-
-impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = Option<usize>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Option<usize>, D::Error> {
-        de.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for Key<'_> {
-    type Value = Option<usize>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.iter().position(|k| *k == v))
-    }
-}
-
-/// A string member read by [`read_members`] (`Err` for another type); borrowed unless it has
-/// escapes.
-pub(crate) fn opt_str(raw: Option<&RawValue>) -> Result<Option<Cow<'_, str>>, WrongType> {
-    let Some(raw) = raw else { return Ok(None) };
-    // A valid JSON value that starts and ends with a quote is one string.
-    match raw.get().strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(inner) if !inner.contains('\\') => Ok(Some(Cow::Borrowed(inner))),
-        _ => as_str(raw).map(Some),
-    }
-}
 
 struct MessageIn<'a> {
     kind: Option<Cow<'a, str>>,

@@ -26,11 +26,10 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::dialect::anthropic::from_messages::{
-    error_in, finish_reason, openai_usage, opt_str, read_members, usage_in, UsageIn,
-};
+use crate::dialect::anthropic::from_messages::{error_in, finish_reason, openai_usage, usage_in, UsageIn};
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::json::{as_u64, WrongType};
+use crate::json::{opt_str, read_members};
 use crate::stream::sse::{Block, SseDecoder};
 
 #[derive(Debug)]
@@ -110,7 +109,7 @@ fn merge_usage(into: &mut UsageIn, u: &UsageIn) {
 
 // ---- input views ----
 //
-// Read by hand with `from_messages::read_members` (a derived `Deserialize` costs kilobytes of
+// Read by hand with `json::read_members` (a derived `Deserialize` costs kilobytes of
 // Wasm per struct; this reads without allocating). As with serde, an absent or `null` member is
 // `None`, unknown members are ignored and a member of the wrong type makes the part that holds
 // it unreadable.

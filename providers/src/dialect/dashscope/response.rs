@@ -39,11 +39,11 @@
 //! `api_error`. A body that is not a DashScope error gets a generic message naming the status and
 //! a `null` code. The `request_id` is not copied (it is not part of OpenAI's error object).
 
-use crate::dialect::anthropic::from_messages::{opt_str, read_members};
 use crate::dialect::gemini::response::{CompletionTokensDetails, PromptTokensDetails, UsageOut};
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use crate::json::{as_array, as_u64, WrongType};
+use crate::json::{opt_str, read_members};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;

@@ -54,10 +54,10 @@
 //! follows the HTTP status; a body that is not a Google error gets a generic message naming the
 //! status.
 
-use crate::dialect::anthropic::from_messages::{opt_str, read_members};
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use crate::json::{as_u64, WrongType};
+use crate::json::{opt_str, read_members};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
