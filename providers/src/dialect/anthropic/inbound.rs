@@ -41,7 +41,7 @@
 use crate::dialect::anthropic::to_messages::Translated;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
-use crate::json::{as_array, as_object, as_str, ObjectView, ViewError};
+use crate::json::{as_array, as_object, as_str, as_u64, opt_str as json_opt_str, read_members, ObjectView, ViewError};
 use crate::stream::sse::{Block, SseDecoder};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -893,45 +893,68 @@ fn read_chat_doc<'a>(doc: &ObjectView<'a>, chunk: bool) -> Result<ChatDoc<'a>, S
     Ok(ChatDoc { id: opt_str(doc, "id")?, model: opt_str(doc, "model")?, choices, usage, error: doc.value("error") })
 }
 
+// The nested members are read with `json::read_members` (no allocation; one scan per level):
+// a chunk arrives for every streamed token.
+
+/// The members `keys` of the object `raw` (absent or `null`: `None`).
+fn members_of<'a, const N: usize>(
+    raw: &'a RawValue,
+    keys: [&'static str; N],
+) -> Result<[Option<&'a RawValue>; N], String> {
+    let mut slots = [None; N];
+    read_members(raw.get(), &keys, &mut slots).map_err(|_| "invalid type, expected an object".to_string())?;
+    Ok(slots)
+}
+
+fn slot_str<'a>(slot: Option<&'a RawValue>, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+    json_opt_str(slot).map_err(|_| wrong_type(key))
+}
+
+fn slot_u64(slot: Option<&RawValue>, key: &str) -> Result<Option<u64>, String> {
+    slot.map(as_u64).transpose().map_err(|_| wrong_type(key))
+}
+
 fn read_choice(raw: &RawValue, chunk: bool) -> Result<ChoiceIn<'_>, String> {
-    let c = object_of(raw)?;
-    let message = match c.value(if chunk { "delta" } else { "message" }) {
+    let [index, message, finish_reason] =
+        members_of(raw, ["index", if chunk { "delta" } else { "message" }, "finish_reason"])?;
+    let message = match message {
         Some(raw) => Some(read_msg(raw, chunk)?),
         None => None,
     };
-    Ok(ChoiceIn { index: opt_u64(&c, "index")?, message, finish_reason: opt_str(&c, "finish_reason")? })
+    Ok(ChoiceIn { index: slot_u64(index, "index")?, message, finish_reason: slot_str(finish_reason, "finish_reason")? })
 }
 
 fn read_msg(raw: &RawValue, chunk: bool) -> Result<MsgIn<'_>, String> {
-    let m = object_of(raw)?;
+    let [content, reasoning_content, reasoning, refusal, calls] =
+        members_of(raw, ["content", "reasoning_content", "reasoning", "refusal", "tool_calls"])?;
     let mut tool_calls = Vec::new();
-    if let Some(raw) = m.value("tool_calls") {
+    if let Some(raw) = calls {
         for item in array_of(raw)? {
             tool_calls.push(read_call(item, chunk)?);
         }
     }
     Ok(MsgIn {
-        content: m.value("content"),
-        reasoning_content: opt_str(&m, "reasoning_content")?,
-        reasoning: opt_str(&m, "reasoning")?,
-        refusal: opt_str(&m, "refusal")?,
+        content,
+        reasoning_content: slot_str(reasoning_content, "reasoning_content")?,
+        reasoning: slot_str(reasoning, "reasoning")?,
+        refusal: slot_str(refusal, "refusal")?,
         tool_calls,
     })
 }
 
 fn read_call(raw: &RawValue, chunk: bool) -> Result<CallIn<'_>, String> {
-    let c = object_of(raw)?;
-    let mut call = CallIn { index: None, id: opt_str(&c, "id")?, name: None, arguments: None, arguments_text: None };
+    let [index, id, function] = members_of(raw, ["index", "id", "function"])?;
+    let mut call = CallIn { index: None, id: slot_str(id, "id")?, name: None, arguments: None, arguments_text: None };
     if chunk {
-        call.index = opt_u64(&c, "index")?;
+        call.index = slot_u64(index, "index")?;
     }
-    if let Some(raw) = c.value("function") {
-        let f = object_of(raw)?;
-        call.name = opt_str(&f, "name")?;
+    if let Some(raw) = function {
+        let [name, arguments] = members_of(raw, ["name", "arguments"])?;
+        call.name = slot_str(name, "name")?;
         if chunk {
-            call.arguments_text = opt_str(&f, "arguments")?;
+            call.arguments_text = slot_str(arguments, "arguments")?;
         } else {
-            call.arguments = f.value("arguments");
+            call.arguments = arguments;
         }
     }
     Ok(call)
@@ -948,16 +971,20 @@ struct ChatUsage {
 }
 
 fn read_usage(raw: &RawValue) -> Result<ChatUsage, String> {
-    let u = object_of(raw)?;
-    let cached_tokens = match u.value("prompt_tokens_details") {
-        Some(raw) => opt_u64(&object_of(raw)?, "cached_tokens")?,
+    let [prompt, completion, details, cache_hit] =
+        members_of(raw, ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "prompt_cache_hit_tokens"])?;
+    let cached_tokens = match details {
+        Some(raw) => {
+            let [cached] = members_of(raw, ["cached_tokens"])?;
+            slot_u64(cached, "cached_tokens")?
+        }
         None => None,
     };
     Ok(ChatUsage {
-        prompt_tokens: opt_u64(&u, "prompt_tokens")?,
-        completion_tokens: opt_u64(&u, "completion_tokens")?,
+        prompt_tokens: slot_u64(prompt, "prompt_tokens")?,
+        completion_tokens: slot_u64(completion, "completion_tokens")?,
         cached_tokens,
-        prompt_cache_hit_tokens: opt_u64(&u, "prompt_cache_hit_tokens")?,
+        prompt_cache_hit_tokens: slot_u64(cache_hit, "prompt_cache_hit_tokens")?,
     })
 }
 
