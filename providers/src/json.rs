@@ -348,8 +348,9 @@ impl<'a> Visitor<'a> for Slots<'_, 'a> {
     }
 }
 
-/// A member name, as its position in the keys wanted (compared unescaped, never copied).
-struct Key<'s>(&'s [&'static str]);
+/// A member name, as its position in the keys wanted (compared unescaped, never copied): the
+/// key seed of a visitor that reads only some members (`read_members`, the Gemini reader).
+pub struct Key<'s>(pub &'s [&'static str]);
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
     type Value = Option<usize>;

@@ -56,8 +56,7 @@
 
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
-use crate::json::{as_u64, WrongType};
-use crate::json::{opt_str, read_members};
+use crate::json::{as_u64, opt_str, read_members, Key, WrongType};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -526,29 +525,6 @@ impl<'a> Visitor<'a> for Reader<'_, 'a> {
             _ => {}
         }
         Ok(())
-    }
-}
-
-/// A member name, as its position in the keys wanted (compared unescaped, never copied).
-struct Key<'k>(&'k [&'static str]);
-
-impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = Option<usize>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Option<usize>, D::Error> {
-        de.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for Key<'_> {
-    type Value = Option<usize>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.iter().position(|k| *k == v))
     }
 }
 
