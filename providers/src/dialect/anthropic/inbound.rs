@@ -879,18 +879,22 @@ struct CallIn<'a> {
 }
 
 /// Reads a completion (`chunk == false`) or a chunk, checking the types of every member read.
-fn read_chat_doc<'a>(doc: &ObjectView<'a>, chunk: bool) -> Result<ChatDoc<'a>, String> {
+fn read_chat_doc(text: &str, chunk: bool) -> Result<ChatDoc<'_>, String> {
+    let mut slots = [None; 5];
+    read_members(text, &["id", "model", "choices", "usage", "error"], &mut slots)
+        .map_err(|_| "invalid type, expected an object".to_string())?;
+    let [id, model, choices_raw, usage, error] = slots;
     let mut choices = Vec::new();
-    if let Some(raw) = doc.value("choices") {
+    if let Some(raw) = choices_raw {
         for item in array_of(raw)? {
             choices.push(read_choice(item, chunk)?);
         }
     }
-    let usage = match doc.value("usage") {
+    let usage = match usage {
         Some(raw) => Some(read_usage(raw)?),
         None => None,
     };
-    Ok(ChatDoc { id: opt_str(doc, "id")?, model: opt_str(doc, "model")?, choices, usage, error: doc.value("error") })
+    Ok(ChatDoc { id: slot_str(id, "id")?, model: slot_str(model, "model")?, choices, usage, error })
 }
 
 // The nested members are read with `json::read_members` (no allocation; one scan per level):
@@ -1176,11 +1180,18 @@ fn tool_input(arguments: Option<&RawValue>) -> String {
 pub fn translate_chat_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
     let not_completion =
         |e: &str| ProxyError::bad_upstream(format!("the upstream response is not a chat completion: {e}"));
-    let view = ObjectView::parse(body).map_err(|e| match e {
-        ViewError::Malformed(e) => not_completion(&e),
-        ViewError::NotAnObject => not_completion("invalid type, expected an object"),
-    })?;
-    let chat = read_chat_doc(&view, false).map_err(|e| not_completion(&e))?;
+    let text = std::str::from_utf8(body).map_err(|_| not_completion("body is not UTF-8"))?;
+    let chat = match read_chat_doc(text, false) {
+        Ok(chat) => chat,
+        // One pass when the body is good; on failure, a second one finds the precise reason.
+        Err(e) => {
+            return Err(match ObjectView::parse(body) {
+                Err(ViewError::Malformed(m)) => not_completion(&m),
+                Err(ViewError::NotAnObject) => not_completion("invalid type, expected an object"),
+                Ok(_) => not_completion(&e),
+            })
+        }
+    };
     if let Some(err) = chat.error {
         let message = error_message_of(err.get()).unwrap_or_else(|| "the upstream returned an error".to_string());
         return Err(ProxyError::bad_upstream(message));
@@ -1435,8 +1446,7 @@ impl StreamState {
             }
             return;
         }
-        let view = ObjectView::parse(data.as_bytes());
-        let chunk = match view.as_ref().map_err(|_| String::new()).and_then(|v| read_chat_doc(v, true)) {
+        let chunk = match read_chat_doc(data, true) {
             Ok(c) => c,
             Err(_) => return self.fail("the upstream sent a stream chunk that is not valid JSON", out),
         };
