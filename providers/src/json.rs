@@ -415,7 +415,17 @@ pub fn compact(json: &str) -> String {
 
 /// JSON text of a string.
 pub fn string_value(s: &str) -> Vec<u8> {
-    serde_json::to_vec(s).unwrap_or_else(|_| b"\"\"".to_vec())
+    let mut out = Vec::with_capacity(s.len() + 2);
+    write_str(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string (quoted, escaped as serde_json does).
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Serializing a &str into a Vec cannot fail; the fallback keeps the output valid JSON.
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
 }
 
 /// Sets `path` (a list of object keys) inside the JSON object `doc` to `value`, creating

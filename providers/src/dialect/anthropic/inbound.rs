@@ -41,6 +41,7 @@
 use crate::dialect::anthropic::to_messages::Translated;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
+use crate::json::write_str as push_str;
 use crate::json::{as_array, as_object, as_str, as_u64, opt_str as json_opt_str, read_members, ObjectView, ViewError};
 use crate::stream::sse::{Block, SseDecoder};
 use serde_json::value::RawValue;
@@ -263,12 +264,6 @@ fn read_strings(raw: &RawValue) -> Result<Vec<Cow<'_, str>>, String> {
         out.push(as_str(item).map_err(|_| "invalid type, expected a string".to_string())?);
     }
     Ok(out)
-}
-
-/// Writes `s` as a JSON string.
-fn push_str(out: &mut Vec<u8>, s: &str) {
-    // Serialising a &str cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 /// A JSON object written member by member, remembering which keys it has.

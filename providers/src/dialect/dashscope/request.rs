@@ -66,6 +66,7 @@
 //!   `verbosity`, `prompt_cache_key`, `prompt_cache_retention`, `frequency_penalty`.
 
 use crate::error::ProxyError;
+use crate::json::write_str as jstr;
 use crate::json::ObjectView;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -630,13 +631,6 @@ fn bad_message(message: impl Into<String>) -> ProxyError {
 
 fn bad_content(i: usize, message: &str) -> ProxyError {
     bad_message(format!("messages[{i}].content: {message}"))
-}
-
-/// Writes a JSON string.
-fn jstr(out: &mut Vec<u8>, s: &str) {
-    if serde_json::to_writer(&mut *out, s).is_err() {
-        out.extend_from_slice(b"\"\"");
-    }
 }
 
 fn sep(out: &mut Vec<u8>, first: &mut bool) {

@@ -39,9 +39,10 @@
 //! `api_error`. A body that is not a DashScope error gets a generic message naming the status and
 //! a `null` code. The `request_id` is not copied (it is not part of OpenAI's error object).
 
-use crate::dialect::gemini::response::{CompletionTokensDetails, PromptTokensDetails, UsageOut};
+use crate::dialect::gemini::response::UsageOut;
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
+pub use crate::json::write_str as jstr;
 use crate::json::{as_array, as_u64, WrongType};
 use crate::json::{opt_str, read_members};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -243,15 +244,7 @@ pub fn finish_reason<'s>(reason: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
 pub fn openai_usage(u: &UsageIn) -> UsageOut {
     let prompt = u.input_tokens.unwrap_or(0);
     let completion = u.output_tokens.unwrap_or(0);
-    UsageOut {
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-        total_tokens: u.total_tokens.unwrap_or_else(|| prompt.saturating_add(completion)),
-        prompt_tokens_details: u.cached_tokens.map(|cached_tokens| PromptTokensDetails { cached_tokens }),
-        completion_tokens_details: u
-            .reasoning_tokens
-            .map(|reasoning_tokens| CompletionTokensDetails { reasoning_tokens }),
-    }
+    UsageOut::from_counts(prompt, completion, u.total_tokens, u.cached_tokens, u.reasoning_tokens)
 }
 
 /// DashScope's `request_id` as-is, else `chatcmpl-<16 hex digits of random>`.
@@ -379,13 +372,6 @@ pub fn error_body(kind: &str, message: &str, code: Option<&str>) -> Vec<u8> {
     }
     out.extend_from_slice(b"}}");
     out
-}
-
-/// Writes a JSON string.
-pub fn jstr(out: &mut Vec<u8>, s: &str) {
-    if serde_json::to_writer(&mut *out, s).is_err() {
-        out.extend_from_slice(b"\"\"");
-    }
 }
 
 fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {

@@ -95,6 +95,7 @@
 
 use crate::dialect::anthropic::to_messages::Translated;
 use crate::error::ProxyError;
+use crate::json::write_str as jstr;
 use crate::json::ObjectView;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -1299,13 +1300,6 @@ fn bad_message(message: impl Into<String>) -> ProxyError {
 
 fn bad_content(i: usize, message: &str) -> ProxyError {
     bad_message(format!("messages[{i}].content: {message}"))
-}
-
-/// Writes a JSON string.
-fn jstr(out: &mut Vec<u8>, s: &str) {
-    if serde_json::to_writer(&mut *out, s).is_err() {
-        out.extend_from_slice(b"\"\"");
-    }
 }
 
 /// Writes `"key":`, preceded by a comma unless it is the object's first member.

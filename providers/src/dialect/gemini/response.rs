@@ -247,15 +247,7 @@ static FILTERED: [&str; 10] = [
 pub fn openai_usage(u: &UsageIn) -> UsageOut {
     let prompt = u.prompt_token_count.unwrap_or(0).saturating_add(u.tool_use_prompt_token_count.unwrap_or(0));
     let completion = u.candidates_token_count.unwrap_or(0).saturating_add(u.thoughts_token_count.unwrap_or(0));
-    UsageOut {
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-        total_tokens: u.total_token_count.unwrap_or_else(|| prompt.saturating_add(completion)),
-        prompt_tokens_details: u.cached_content_token_count.map(|cached_tokens| PromptTokensDetails { cached_tokens }),
-        completion_tokens_details: u
-            .thoughts_token_count
-            .map(|reasoning_tokens| CompletionTokensDetails { reasoning_tokens }),
-    }
+    UsageOut::from_counts(prompt, completion, u.total_token_count, u.cached_content_token_count, u.thoughts_token_count)
 }
 
 /// `chatcmpl-<responseId>`, else `chatcmpl-<16 hex digits of random>`.
@@ -688,6 +680,25 @@ pub struct UsageOut {
     pub prompt_tokens_details: Option<PromptTokensDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completion_tokens_details: Option<CompletionTokensDetails>,
+}
+
+impl UsageOut {
+    /// From the counts every dialect reports; `total` defaults to prompt + completion.
+    pub fn from_counts(
+        prompt: u64,
+        completion: u64,
+        total: Option<u64>,
+        cached: Option<u64>,
+        reasoning: Option<u64>,
+    ) -> UsageOut {
+        UsageOut {
+            prompt_tokens: prompt,
+            completion_tokens: completion,
+            total_tokens: total.unwrap_or_else(|| prompt.saturating_add(completion)),
+            prompt_tokens_details: cached.map(|cached_tokens| PromptTokensDetails { cached_tokens }),
+            completion_tokens_details: reasoning.map(|reasoning_tokens| CompletionTokensDetails { reasoning_tokens }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
