@@ -566,6 +566,17 @@ impl Exchange {
             ),
             None => self.client_path.clone(),
         };
+        let sse = self.translation == Translation::ChatToGemini && self.stream;
+        if p.base_path.is_none()
+            && p.provider_base_path.is_empty()
+            && p.endpoint.query.is_empty()
+            && self.client_query.is_empty()
+            && !sse
+            && !path.is_empty()
+        {
+            // The common case (no base paths, no query): the built path is the whole target.
+            return path;
+        }
         let mut full = String::with_capacity(path.len() + 32);
         if let Some((base, BasePathHandling::Prepend)) = &p.base_path {
             if !path.starts_with(base.as_str()) {
@@ -580,7 +591,6 @@ impl Exchange {
             full.push('/');
         }
         // Gemini streams SSE only when asked for it.
-        let sse = self.translation == Translation::ChatToGemini && self.stream;
         let configured = if sse { merge_query(&p.endpoint.query, "alt=sse") } else { p.endpoint.query.clone() };
         let query = merge_query(&configured, &self.client_query);
         if !query.is_empty() {

@@ -57,20 +57,25 @@ impl<'de> serde::Deserialize<'de> for BorrowedStr<'de> {
     }
 }
 
-struct MembersVisitor;
+/// Collects the members straight into their final form: one vector, sized for a typical body.
+struct MembersVisitor<'a> {
+    input: &'a [u8],
+}
 
-impl<'de> Visitor<'de> for MembersVisitor {
-    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+impl<'de> Visitor<'de> for MembersVisitor<'de> {
+    type Value = Vec<Member<'de>>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(16);
         while let Some(key) = map.next_key::<BorrowedStr<'de>>()?.map(|k| k.0) {
             let value: &'de RawValue = map.next_value()?;
-            out.push((key, value));
+            let start =
+                offset_in(self.input, value.get()).ok_or_else(|| serde::de::Error::custom("value outside input"))?;
+            out.push(Member { key, value, span: start..start + value.get().len() });
         }
         Ok(out)
     }
@@ -94,14 +99,8 @@ impl<'a> ObjectView<'a> {
             };
         }
         let mut de = serde_json::Deserializer::from_str(text);
-        let pairs = de.deserialize_map(MembersVisitor).map_err(|e| ViewError::Malformed(e.to_string()))?;
+        let members = de.deserialize_map(MembersVisitor { input }).map_err(|e| ViewError::Malformed(e.to_string()))?;
         de.end().map_err(|e| ViewError::Malformed(e.to_string()))?;
-        let mut members = Vec::with_capacity(pairs.len());
-        for (key, value) in pairs {
-            let start =
-                offset_in(input, value.get()).ok_or_else(|| ViewError::Malformed("value outside input".into()))?;
-            members.push(Member { key, value, span: start..start + value.get().len() });
-        }
         Ok(ObjectView { input, members })
     }
 
