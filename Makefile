@@ -1,6 +1,7 @@
 # ai-proxy: build, test and run the proxy-wasm filter.
 #
 #   make build      release Wasm module -> dist/plugin.wasm
+#   make build-symbols   the same with function names -> dist/plugin.symbols.wasm
 #   make test       native tests, build, size gate, e2e through a real Envoy, harness self-test
 #   make e2e        only the real-Envoy suite (PYTEST_ARGS="-k deepseek -x" to narrow it)
 #   make run        Envoy + filter on 127.0.0.1:10000 in front of the echo mock;
@@ -41,13 +42,19 @@ ADMIN_PORT ?= 9901
 MOCK_PORT  ?= 8000
 CA_FILE    ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: build build-noop venv unit test e2e e2e-harness run lint size bench soak fuzz fuzz-seed envoy-examples clean distclean
+.PHONY: build build-symbols build-noop venv unit test e2e e2e-harness run lint size bench soak fuzz fuzz-seed envoy-examples clean distclean
 
 build:
 	$(CARGO) build --release --target $(WASM_TARGET) -p ai-proxy
 	@mkdir -p dist
 	cp $(WASM) $(DIST)
 	@echo "$(DIST): $$(stat -c %s $(DIST)) bytes"
+
+# The same module with its name section, so a trap's backtrace in Envoy's log shows names.
+build-symbols:
+	$(CARGO) build --profile symbols --target $(WASM_TARGET) -p ai-proxy
+	@mkdir -p dist
+	cp target/$(WASM_TARGET)/symbols/ai_proxy.wasm dist/plugin.symbols.wasm
 
 build-noop:
 	$(CARGO) build --release --target $(WASM_TARGET) -p noop-filter
