@@ -566,31 +566,22 @@ impl Exchange {
             ),
             None => self.client_path.clone(),
         };
-        let sse = self.translation == Translation::ChatToGemini && self.stream;
-        if p.base_path.is_none()
-            && p.provider_base_path.is_empty()
-            && p.endpoint.query.is_empty()
-            && self.client_query.is_empty()
-            && !sse
-            && !path.is_empty()
-        {
-            // The common case (no base paths, no query): the built path is the whole target.
-            return path;
-        }
-        let mut full = String::with_capacity(path.len() + 32);
+        let mut prefix = String::new();
         if let Some((base, BasePathHandling::Prepend)) = &p.base_path {
             if !path.starts_with(base.as_str()) {
-                full.push_str(base);
+                prefix.push_str(base);
             }
         }
         if !p.provider_base_path.is_empty() && !path.starts_with(p.provider_base_path.as_str()) {
-            full.push_str(&p.provider_base_path);
+            prefix.push_str(&p.provider_base_path);
         }
-        full.push_str(&path);
+        // Usually there is no prefix: the built path becomes the target without a copy.
+        let mut full = if prefix.is_empty() { path } else { prefix + &path };
         if full.is_empty() {
             full.push('/');
         }
         // Gemini streams SSE only when asked for it.
+        let sse = self.translation == Translation::ChatToGemini && self.stream;
         let configured = if sse { merge_query(&p.endpoint.query, "alt=sse") } else { p.endpoint.query.clone() };
         let query = merge_query(&configured, &self.client_query);
         if !query.is_empty() {
