@@ -42,6 +42,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+import envoy_config  # noqa: E402  (stdlib only, like this script)
 LOOPBACK = "127.0.0.1"
 
 VARIANTS = {
@@ -58,9 +60,9 @@ NOISY_OTHER_PCT = 10.0  # busy CPU of processes not ours, % of one CPU, above wh
 WRK_MARKER = "BENCH_WRK_JSON "
 
 
-# Envoy's bootstrap setting for tcmalloc to release free memory in the background, as the README
-# recommends for Wasm deployments (--keep-freed-memory leaves it out).
-MEMORY_ALLOCATOR_MANAGER = "memory_allocator_manager: {bytes_to_release: 8388608, memory_release_interval: 1s}\n"
+# The allocator setting of the project's Envoy configs (tests/e2e/envoy_config.py), as a YAML line:
+# tcmalloc releases free memory in the background (--keep-freed-memory leaves it out).
+MEMORY_ALLOCATOR_MANAGER = f"memory_allocator_manager: {json.dumps(envoy_config.MEMORY_ALLOCATOR_MANAGER)}\n"
 
 
 class BenchError(Exception):
@@ -983,7 +985,8 @@ def main(argv: list[str]) -> int:
         f"mock upstream on CPU {args.mock_cpu}, wrk on CPU {args.wrk_cpu} ({args.threads} thread, "
         f"{args.connections} connections, {args.duration} s per run, {args.rounds} rounds); "
         + ("tcmalloc keeps freed memory.\n" if args.keep_freed_memory
-           else "memory_allocator_manager releases free memory (8 MiB/s).\n")
+           else "memory_allocator_manager releases free memory "
+                f"({envoy_config.MEMORY_ALLOCATOR_MANAGER['bytes_to_release'] >> 20} MiB/s).\n")
     )
     print(header)
     print("\n".join(markdown_out))

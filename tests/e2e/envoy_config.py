@@ -228,14 +228,17 @@ class ListenerSpec:
     route_timeout: str | None = None  # mock upstream only; None: 60s
 
 
+# tcmalloc keeps what V8 freed after compiling the module (a few MiB) unless Envoy asks it to give
+# free pages back; the README's RSS figures (bench/envoy_compare.py) are measured with this setting.
+MEMORY_ALLOCATOR_MANAGER = {"bytes_to_release": 8388608, "memory_release_interval": "1s"}
+
+
 def bootstrap(*, listeners: list[ListenerSpec], wasm_path: str, upstream: str,
               bind_address: str = "127.0.0.1", admin_address: str = "127.0.0.1", admin_port: int = 9901,
               mock_host: str = "127.0.0.1", mock_port: int = 8000, ca_file: str = SYSTEM_CA_FILE) -> dict:
     clusters = [mock_cluster(mock_host, mock_port)] if upstream == "mock" else [dfp_cluster(ca_file)]
     return {
-        # tcmalloc keeps what V8 freed after compiling the module (a few MiB) unless Envoy asks it
-        # to give free pages back; the README's RSS figures are measured with this setting.
-        "memory_allocator_manager": {"bytes_to_release": 8388608, "memory_release_interval": "1s"},
+        "memory_allocator_manager": MEMORY_ALLOCATOR_MANAGER,
         "admin": {"address": {"socket_address": {"address": admin_address, "port_value": admin_port}}},
         "static_resources": {
             "listeners": [listener(ls.name, bind_address, ls.port, wasm_path, ls.plugin_config, upstream,
