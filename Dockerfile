@@ -2,6 +2,7 @@
 # Builds the filter and ships it alone: the final image holds only /plugin.wasm
 # (for Istio/Higress OCI Wasm plugins, or `docker create` + `docker cp` to extract it).
 #   docker build -t ai-proxy-wasm .
+#   docker build --build-arg FEATURES=anthropic -t ai-proxy-wasm:claude .   (fewer translators)
 
 # ---- build -------------------------------------------------------------------------------
 # Pinned to the toolchain in rust-toolchain.toml.
@@ -18,7 +19,10 @@ RUN mkdir -p src providers/src providers/benches bench/noop-filter/src \
  && cargo fetch --locked
 
 COPY . .
-RUN cargo build --release --locked --target wasm32-wasip1 -p ai-proxy
+# The module's cargo features: `default` is YAML + every translator; a list such as
+# `anthropic` (Higress passes JSON, so YAML can go) builds a smaller module (README, "Smaller builds").
+ARG FEATURES=default
+RUN cargo build --release --locked --target wasm32-wasip1 -p ai-proxy --no-default-features --features "$FEATURES"
 
 # ---- artifact ----------------------------------------------------------------------------
 FROM scratch

@@ -1,6 +1,8 @@
 # ai-proxy: build, test and run the proxy-wasm filter.
 #
 #   make build      release Wasm module -> dist/plugin.wasm
+#                   make build FEATURES=yaml,anthropic  -> only the translators listed (README,
+#                   "Smaller builds"); FEATURES= builds the OpenAI wire with JSON configuration only
 #   make build-symbols   the same with function names -> dist/plugin.symbols.wasm
 #   make test       native tests, build, size gate, e2e through a real Envoy, harness self-test
 #   make e2e        only the real-Envoy suite (PYTEST_ARGS="-k deepseek -x" to narrow it)
@@ -23,6 +25,8 @@ SHELL := bash
 .NOTPARALLEL:
 
 CARGO       ?= cargo
+# Cargo features of the module: `default` is YAML + every translator.
+FEATURES    ?= default
 WASM_TARGET := wasm32-wasip1
 RELEASE_DIR := target/$(WASM_TARGET)/release
 WASM        := $(RELEASE_DIR)/ai_proxy.wasm
@@ -45,14 +49,14 @@ CA_FILE    ?= /etc/ssl/certs/ca-certificates.crt
 .PHONY: build build-symbols build-noop venv unit test e2e e2e-harness run lint size bench soak fuzz fuzz-seed envoy-examples clean distclean
 
 build:
-	$(CARGO) build --release --target $(WASM_TARGET) -p ai-proxy
+	$(CARGO) build --release --target $(WASM_TARGET) -p ai-proxy --no-default-features --features "$(FEATURES)"
 	@mkdir -p dist
 	cp $(WASM) $(DIST)
 	@echo "$(DIST): $$(stat -c %s $(DIST)) bytes"
 
 # The same module with its name section, so a trap's backtrace in Envoy's log shows names.
 build-symbols:
-	$(CARGO) build --profile symbols --target $(WASM_TARGET) -p ai-proxy
+	$(CARGO) build --profile symbols --target $(WASM_TARGET) -p ai-proxy --no-default-features --features "$(FEATURES)"
 	@mkdir -p dist
 	cp target/$(WASM_TARGET)/symbols/ai_proxy.wasm dist/plugin.symbols.wasm
 
@@ -64,6 +68,8 @@ venv:
 
 unit:
 	$(CARGO) test --workspace
+	# The slimmest build: what it must refuse (the fixture suites need every translator).
+	$(CARGO) test -p providers --no-default-features --lib -- translators_left_out messages_path_needs
 
 test: lint unit build size e2e e2e-harness
 
@@ -87,6 +93,10 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --workspace --target $(WASM_TARGET) --lib -- -D warnings
+	# Builds with only some translators (FEATURES=...): each one alone, and none.
+	for f in "" anthropic gemini dashscope; do \
+		$(CARGO) clippy -q -p providers --no-default-features --features "$$f" --lib -- -D warnings; done
+	$(CARGO) clippy -p ai-proxy --no-default-features --target $(WASM_TARGET) --lib -- -D warnings
 	python3 -m py_compile tests/e2e/*.py scripts/run.py
 
 size: build

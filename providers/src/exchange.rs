@@ -6,8 +6,12 @@
 
 use crate::api::{self, ApiKind};
 use crate::config::{BasePathHandling, Protocol, ProviderConfig};
+#[cfg(feature = "anthropic")]
 use crate::dialect::anthropic::{from_messages, inbound, messages_stream, to_messages};
-use crate::dialect::{dashscope, gemini};
+#[cfg(feature = "dashscope")]
+use crate::dialect::dashscope;
+#[cfg(feature = "gemini")]
+use crate::dialect::gemini;
 use crate::dialect::{openai, Dialect, StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
 use crate::json::ObjectView;
@@ -228,6 +232,13 @@ impl Exchange {
                     }
                     (kind, _) => (kind, Translation::None, found.resource.to_string()),
                 };
+                if translation == Translation::MessagesToChat && !cfg!(feature = "anthropic") {
+                    // The configuration check cannot see this one: it depends on the path.
+                    return Err(ProxyError::not_found(
+                        "this build of ai-proxy has no Anthropic Messages translator (cargo feature `anthropic`)",
+                    )
+                    .into());
+                }
                 if !p.apis.contains(&upstream) {
                     let e = ProxyError::not_found(format!(
                         "provider `{}` does not serve the {} API",
@@ -362,6 +373,11 @@ impl Exchange {
     }
 
     /// A translated request body (`translation` is not `None`), before `customSettings`.
+    // A build without some translators leaves their arguments unread.
+    #[cfg_attr(
+        not(all(feature = "anthropic", feature = "gemini", feature = "dashscope")),
+        allow(unused_variables, unreachable_code)
+    )]
     fn translate_request(
         &mut self,
         kind: ApiKind,
@@ -373,32 +389,41 @@ impl Exchange {
         let body = view.input();
         let t = match translation {
             Translation::None => return openai::prepare_request(kind, body, p),
+            #[cfg(feature = "anthropic")]
             Translation::ChatToMessages => {
                 let opts = to_messages::RequestOptions { default_max_tokens: CLAUDE_DEFAULT_MAX_TOKENS };
                 to_messages::translate_request(view, &model, &opts)?
             }
+            #[cfg(feature = "anthropic")]
             Translation::MessagesToChat => inbound::translate_chat_request(view, &model, p.stream_usage)?,
+            #[cfg(feature = "gemini")]
             Translation::ChatToGemini => gemini::request::translate_request(view, &p.endpoint.options.gemini)?,
+            #[cfg(feature = "dashscope")]
             Translation::ChatToDashScope => {
                 let r = dashscope::request::translate_request(view, &model, &p.endpoint.options.qwen)?;
                 self.multimodal = r.multimodal;
-                to_messages::Translated { body: r.body, stream: r.stream, include_usage: r.include_usage }
+                crate::dialect::Translated { body: r.body, stream: r.stream, include_usage: r.include_usage }
             }
             // Settings are generation parameters: they do not apply to embeddings and rerank.
+            #[cfg(feature = "dashscope")]
             Translation::EmbeddingsToDashScope => {
                 self.embeddings_base64 = dashscope::embeddings::wants_base64(body);
                 let body = dashscope::embeddings::build_request(body, &model)?;
                 return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
             }
+            #[cfg(feature = "dashscope")]
             Translation::RerankToDashScope => {
                 let body = dashscope::rerank::build_request(body, &model)?;
                 return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
             }
+            #[cfg(feature = "gemini")]
             Translation::EmbeddingsToGemini => {
                 self.embeddings_base64 = gemini::embeddings::wants_base64(body);
                 let body = gemini::embeddings::build_request(body, &model)?;
                 return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
             }
+            #[allow(unreachable_patterns)]
+            _ => return Err(not_built()),
         };
         Ok(openai::Prepared::translated(t, model, p))
     }
@@ -431,13 +456,17 @@ impl Exchange {
                     | Translation::ChatToDashScope
             );
             if ok && is_sse && chat {
-                self.stream_translator = Some(match self.translation {
-                    Translation::ChatToMessages => Box::new(messages_stream::MessagesToChatStream::new(ctx)),
-                    Translation::ChatToGemini => Box::new(gemini::stream::GeminiToChatStream::new(ctx)),
-                    Translation::ChatToDashScope => Box::new(dashscope::stream::DashScopeToChatStream::new(ctx)),
-                    _ => Box::new(inbound::ChatToMessagesStream::new(ctx)),
-                });
-                return ResponsePlan { edits: vec![HeaderEdit::remove("content-length")], mode: ResponseMode::Stream };
+                self.stream_translator = stream_translator(self.translation, ctx);
+                if self.stream_translator.is_some() {
+                    return ResponsePlan {
+                        edits: vec![HeaderEdit::remove("content-length")],
+                        mode: ResponseMode::Stream,
+                    };
+                }
+                // A translator this build leaves out (a guard: the configuration rejects such
+                // providers): the buffered path answers with an error.
+                self.buffered_status = status;
+                return ResponsePlan { edits: Vec::new(), mode: ResponseMode::Buffer };
             }
             self.buffered_status = status;
             self.translate_ctx = Some(ctx);
@@ -477,51 +506,7 @@ impl Exchange {
     pub fn response_body(&mut self, body: &[u8]) -> BodyPlan {
         let status = self.buffered_status;
         let ctx = self.translate_ctx.take().unwrap_or_default();
-        let ok = (200..300).contains(&status);
-        let (status, out) = match (self.translation, ok) {
-            (Translation::ChatToMessages, true) => match from_messages::translate_response(body, &ctx) {
-                Ok(b) => (status, b),
-                Err(e) => (e.status, e.to_openai_json()),
-            },
-            (Translation::ChatToMessages, false) => from_messages::translate_error(status, body),
-            (Translation::MessagesToChat, true) => match inbound::translate_chat_response(body, &ctx) {
-                Ok(b) => (status, b),
-                Err(e) => (e.status, inbound::anthropic_error(&e)),
-            },
-            (Translation::MessagesToChat, false) => inbound::translate_chat_error(status, body),
-            (Translation::ChatToGemini, true) => match gemini::response::translate_response(body, &ctx) {
-                Ok(b) => (status, b),
-                Err(e) => (e.status, e.to_openai_json()),
-            },
-            (Translation::EmbeddingsToGemini, true) => {
-                match gemini::embeddings::translate_response_encoded(body, &ctx, self.embeddings_base64) {
-                    Ok(b) => (status, b),
-                    Err(e) => (e.status, e.to_openai_json()),
-                }
-            }
-            (Translation::ChatToGemini | Translation::EmbeddingsToGemini, false) => {
-                gemini::response::translate_error(status, body)
-            }
-            (Translation::ChatToDashScope, true) => match dashscope::response::translate_response(body, &ctx) {
-                Ok(b) => (status, b),
-                Err(e) => (e.status, e.to_openai_json()),
-            },
-            (Translation::EmbeddingsToDashScope, true) => {
-                match dashscope::embeddings::translate_response_encoded(body, &ctx, self.embeddings_base64) {
-                    Ok(b) => (status, b),
-                    Err(e) => (e.status, e.to_openai_json()),
-                }
-            }
-            (Translation::RerankToDashScope, true) => match dashscope::rerank::translate_response(body, &ctx) {
-                Ok(b) => (status, b),
-                Err(e) => (e.status, e.to_openai_json()),
-            },
-            (
-                Translation::ChatToDashScope | Translation::EmbeddingsToDashScope | Translation::RerankToDashScope,
-                false,
-            ) => dashscope::response::translate_error(status, body),
-            (Translation::None, _) => (status, body.to_vec()),
-        };
+        let (status, out) = translate_response(self.translation, status, body, &ctx, self.embeddings_base64);
         let edits = vec![
             HeaderEdit::set(":status", status.to_string()),
             HeaderEdit::set("content-type", "application/json"),
@@ -594,11 +579,114 @@ impl Exchange {
 
 /// A local reply in the client's protocol: Anthropic's error shape on `/v1/messages`.
 fn reply_for(api: Option<ApiKind>, e: ProxyError) -> LocalReply {
+    #[cfg(feature = "anthropic")]
     if api == Some(ApiKind::Messages) {
-        LocalReply { status: e.status, content_type: "application/json", body: inbound::anthropic_error(&e) }
-    } else {
-        e.into()
+        return LocalReply { status: e.status, content_type: "application/json", body: inbound::anthropic_error(&e) };
     }
+    #[cfg(not(feature = "anthropic"))]
+    let _ = api;
+    e.into()
+}
+
+/// A buffered response body in the client's API: (status, body).
+// A build without some translators leaves their arguments unread.
+#[cfg_attr(
+    not(all(feature = "anthropic", feature = "gemini", feature = "dashscope")),
+    allow(unused_variables, unreachable_code)
+)]
+fn translate_response(
+    translation: Translation,
+    status: u16,
+    body: &[u8],
+    ctx: &TranslateCtx,
+    embeddings_base64: bool,
+) -> (u16, Vec<u8>) {
+    match (translation, (200..300).contains(&status)) {
+        #[cfg(feature = "anthropic")]
+        (Translation::ChatToMessages, true) => match from_messages::translate_response(body, ctx) {
+            Ok(b) => (status, b),
+            Err(e) => (e.status, e.to_openai_json()),
+        },
+        #[cfg(feature = "anthropic")]
+        (Translation::ChatToMessages, false) => from_messages::translate_error(status, body),
+        #[cfg(feature = "anthropic")]
+        (Translation::MessagesToChat, true) => match inbound::translate_chat_response(body, ctx) {
+            Ok(b) => (status, b),
+            Err(e) => (e.status, inbound::anthropic_error(&e)),
+        },
+        #[cfg(feature = "anthropic")]
+        (Translation::MessagesToChat, false) => inbound::translate_chat_error(status, body),
+        #[cfg(feature = "gemini")]
+        (Translation::ChatToGemini, true) => match gemini::response::translate_response(body, ctx) {
+            Ok(b) => (status, b),
+            Err(e) => (e.status, e.to_openai_json()),
+        },
+        #[cfg(feature = "gemini")]
+        (Translation::EmbeddingsToGemini, true) => {
+            match gemini::embeddings::translate_response_encoded(body, ctx, embeddings_base64) {
+                Ok(b) => (status, b),
+                Err(e) => (e.status, e.to_openai_json()),
+            }
+        }
+        #[cfg(feature = "gemini")]
+        (Translation::ChatToGemini | Translation::EmbeddingsToGemini, false) => {
+            gemini::response::translate_error(status, body)
+        }
+        #[cfg(feature = "dashscope")]
+        (Translation::ChatToDashScope, true) => match dashscope::response::translate_response(body, ctx) {
+            Ok(b) => (status, b),
+            Err(e) => (e.status, e.to_openai_json()),
+        },
+        #[cfg(feature = "dashscope")]
+        (Translation::EmbeddingsToDashScope, true) => {
+            match dashscope::embeddings::translate_response_encoded(body, ctx, embeddings_base64) {
+                Ok(b) => (status, b),
+                Err(e) => (e.status, e.to_openai_json()),
+            }
+        }
+        #[cfg(feature = "dashscope")]
+        (Translation::RerankToDashScope, true) => match dashscope::rerank::translate_response(body, ctx) {
+            Ok(b) => (status, b),
+            Err(e) => (e.status, e.to_openai_json()),
+        },
+        #[cfg(feature = "dashscope")]
+        (Translation::ChatToDashScope | Translation::EmbeddingsToDashScope | Translation::RerankToDashScope, false) => {
+            dashscope::response::translate_error(status, body)
+        }
+        (Translation::None, _) => (status, body.to_vec()),
+        #[allow(unreachable_patterns)]
+        _ => {
+            let e = not_built();
+            (e.status, e.to_openai_json())
+        }
+    }
+}
+
+/// The stream translator for a translated chat stream.
+// A build without some translators leaves their arguments unread.
+#[cfg_attr(
+    not(all(feature = "anthropic", feature = "gemini", feature = "dashscope")),
+    allow(unused_variables, unreachable_code)
+)]
+fn stream_translator(translation: Translation, ctx: TranslateCtx) -> Option<Box<dyn StreamTranslator>> {
+    match translation {
+        #[cfg(feature = "anthropic")]
+        Translation::ChatToMessages => Some(Box::new(messages_stream::MessagesToChatStream::new(ctx))),
+        #[cfg(feature = "anthropic")]
+        Translation::MessagesToChat => Some(Box::new(inbound::ChatToMessagesStream::new(ctx))),
+        #[cfg(feature = "gemini")]
+        Translation::ChatToGemini => Some(Box::new(gemini::stream::GeminiToChatStream::new(ctx))),
+        #[cfg(feature = "dashscope")]
+        Translation::ChatToDashScope => Some(Box::new(dashscope::stream::DashScopeToChatStream::new(ctx))),
+        _ => None,
+    }
+}
+
+/// A translation this build leaves out. The configuration rejects providers that would need
+/// one, so this is only a guard.
+#[allow(dead_code)]
+fn not_built() -> ProxyError {
+    ProxyError::new(500, "api_error", "this build of ai-proxy leaves out the translator this request needs")
 }
 
 fn strip_base<'a>(path: &'a str, base: &str) -> &'a str {
@@ -650,6 +738,30 @@ fn safe_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Without the Anthropic translator an Anthropic client in front of an OpenAI-wire
+    /// provider gets a 404 saying so (the configuration cannot reject it: it depends on the path).
+    #[test]
+    fn messages_path_needs_the_anthropic_translator() {
+        let engine = crate::Engine::compile(br#"{"provider":{"type":"openai","apiTokens":["sk-1"]}}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let provider = engine.select(&crate::config::rules::RouteInfo::default()).expect("provider");
+        let head = RequestHead {
+            method: "POST",
+            path: "/v1/messages",
+            content_type: Some("application/json"),
+            content_length: Some(2),
+            has_body: true,
+        };
+        match (Exchange::start(provider, &head, 0), cfg!(feature = "anthropic")) {
+            (Ok((ex, _)), true) => assert_eq!(ex.translation, Translation::MessagesToChat),
+            (Err(reply), false) => {
+                assert_eq!(reply.status, 404);
+                assert!(String::from_utf8_lossy(&reply.body).contains("cargo feature `anthropic`"));
+            }
+            (other, built) => panic!("anthropic translator built: {built}; start gave {other:?}"),
+        }
+    }
 
     fn map(pairs: &[(&str, &str)]) -> HeaderMap {
         HeaderMap(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())

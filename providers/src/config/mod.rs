@@ -185,6 +185,18 @@ pub fn compile_provider(
     }
     let dialect = endpoint.dialect.unwrap_or(spec.dialect);
     let apis = endpoint.apis.unwrap_or(spec.apis);
+    if protocol == Protocol::OpenAi {
+        if let Some(feature) = dialect.missing_feature() {
+            errs.push(
+                &f.child("type"),
+                format!(
+                    "provider type `{}` needs the `{feature}` translator, which this build of ai-proxy \
+                     leaves out (build it with the cargo feature `{feature}`, or use `protocol: original`)",
+                    spec.name
+                ),
+            );
+        }
+    }
     // Settings are written in the dialect spoken upstream, so they are read after the mode.
     let settings = match f.array("customSettings", errs) {
         Some(items) => settings::parse(&f.child("customSettings"), items, dialect, errs, warnings),

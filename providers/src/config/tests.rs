@@ -210,3 +210,31 @@ fn common_path_and_host_overrides() {
     );
     assert_eq!(errs.len(), 3, "{errs:?}");
 }
+
+/// Run in every feature combination (CI builds the slim ones): a provider whose translator the
+/// build leaves out is an error naming the `type` field and the cargo feature.
+#[test]
+fn translators_left_out_of_the_build_reject_their_providers() {
+    let cases = [
+        ("claude", cfg!(feature = "anthropic"), "anthropic"),
+        ("gemini", cfg!(feature = "gemini"), "gemini"),
+        ("qwen", cfg!(feature = "dashscope"), "dashscope"),
+    ];
+    for (kind, built, feature) in cases {
+        let text = format!(r#"{{"provider":{{"type":"{kind}","apiTokens":["sk-1"]}}}}"#);
+        match (compile(&text), built) {
+            (Ok(_), true) => {}
+            (Err(e), false) => {
+                let msg = e.0.join("\n");
+                assert!(msg.contains("provider.type") && msg.contains(&format!("cargo feature `{feature}`")), "{msg}");
+            }
+            (Ok(_), false) => panic!("{kind} accepted without the `{feature}` translator"),
+            (Err(e), true) => panic!("{kind} rejected: {e}"),
+        }
+        // The client speaks the provider's own API: nothing to translate.
+        let original = format!(r#"{{"provider":{{"type":"{kind}","apiTokens":["sk-1"],"protocol":"original"}}}}"#);
+        assert!(compile(&original).is_ok(), "{kind} with protocol original");
+    }
+    // Qwen's OpenAI-compatible mode needs no DashScope translator.
+    assert!(compile(r#"{"provider":{"type":"qwen","apiTokens":["sk-1"],"qwenEnableCompatible":true}}"#).is_ok());
+}

@@ -23,11 +23,30 @@ pub enum Dialect {
 /// Dialect settings that come from a provider's own configuration fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DialectOptions {
-    pub gemini: gemini::request::GeminiOptions,
-    pub qwen: dashscope::request::QwenOptions,
+    pub gemini: gemini::GeminiOptions,
+    pub qwen: dashscope::QwenOptions,
+}
+
+/// A translated request body and what the rest of the exchange needs to know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translated {
+    pub body: Vec<u8>,
+    pub stream: bool,
+    /// The client asked for `stream_options.include_usage`.
+    pub include_usage: bool,
 }
 
 impl Dialect {
+    /// The cargo feature that builds this dialect's translator, when this build left it out.
+    pub fn missing_feature(self) -> Option<&'static str> {
+        match self {
+            Dialect::OpenAi => None,
+            Dialect::Anthropic => (!cfg!(feature = "anthropic")).then_some("anthropic"),
+            Dialect::Gemini => (!cfg!(feature = "gemini")).then_some("gemini"),
+            Dialect::DashScope => (!cfg!(feature = "dashscope")).then_some("dashscope"),
+        }
+    }
+
     /// The dialect's name for a portable `customSettings` name (auto mode), or `None` when the
     /// dialect has no such parameter (the setting is then not applied).
     pub fn setting_name(self, portable: &str) -> Option<&'static str> {

@@ -4,7 +4,7 @@
 
 use crate::api::ApiKind;
 use crate::config::{settings, ProviderConfig};
-use crate::dialect::anthropic::to_messages::Translated;
+use crate::dialect::Translated;
 use crate::error::ProxyError;
 use crate::json::{self, Edit, ObjectView, ViewError};
 use crate::stream::sse::{Block, SseDecoder, SseError};
@@ -193,4 +193,50 @@ fn is_usage_only(data: &str) -> bool {
         usage: Option<serde::de::IgnoredAny>,
     }
     matches!(serde_json::from_str::<Probe>(data), Ok(Probe { choices: Some(c), usage: Some(_) }) if c.is_empty())
+}
+
+/// The id of the `n`-th (from 0) tool call that came without one.
+pub fn tool_call_id(random: u64, n: u64) -> String {
+    format!("call_{random:016x}_{n}")
+}
+
+/// OpenAI `usage` as the Gemini and DashScope translators write it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UsageOut {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens_details: Option<PromptTokensDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_tokens_details: Option<CompletionTokensDetails>,
+}
+
+impl UsageOut {
+    /// From the counts every dialect reports; `total` defaults to prompt + completion.
+    pub fn from_counts(
+        prompt: u64,
+        completion: u64,
+        total: Option<u64>,
+        cached: Option<u64>,
+        reasoning: Option<u64>,
+    ) -> UsageOut {
+        UsageOut {
+            prompt_tokens: prompt,
+            completion_tokens: completion,
+            total_tokens: total.unwrap_or_else(|| prompt.saturating_add(completion)),
+            prompt_tokens_details: cached.map(|cached_tokens| PromptTokensDetails { cached_tokens }),
+            completion_tokens_details: reasoning.map(|reasoning_tokens| CompletionTokensDetails { reasoning_tokens }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PromptTokensDetails {
+    pub cached_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CompletionTokensDetails {
+    pub reasoning_tokens: u64,
 }

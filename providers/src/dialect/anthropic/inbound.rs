@@ -38,7 +38,7 @@
 //! arguments) they become `{"_raw": "<the arguments>"}`, so the tool reports a schema error that
 //! the model can see and correct. Empty arguments are `{}` (a tool without parameters).
 
-use crate::dialect::anthropic::to_messages::Translated;
+use crate::dialect::Translated;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
 use crate::json::write_str as push_str;

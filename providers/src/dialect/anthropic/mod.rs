@@ -5,9 +5,13 @@
 //! - `inbound`: an Anthropic client (`/v1/messages`) in front of an OpenAI-wire provider
 //!   (Messages → chat request; chat response, stream and errors → Messages).
 
+#[cfg(feature = "anthropic")]
 pub mod from_messages;
+#[cfg(feature = "anthropic")]
 pub mod inbound;
+#[cfg(feature = "anthropic")]
 pub mod messages_stream;
+#[cfg(feature = "anthropic")]
 pub mod to_messages;
 
 /// `anthropic-version` when `claudeVersion` is not configured.

@@ -68,6 +68,7 @@
 //!   Members outside the OpenAI chat API (`top_k`, `thinking`, `output_config`, ...) and
 //!   `temperature` / `top_p` pass through unchanged; `null` members are not sent.
 
+use crate::dialect::Translated;
 use crate::error::ProxyError;
 use crate::json::{as_array, as_object, as_str, as_u64, ObjectView};
 use serde_json::value::RawValue;
@@ -78,15 +79,6 @@ use std::borrow::Cow;
 pub struct RequestOptions {
     /// `max_tokens` when the client sends neither `max_tokens` nor `max_completion_tokens`.
     pub default_max_tokens: u64,
-}
-
-/// A translated request body and what the rest of the exchange needs to know about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Translated {
-    pub body: Vec<u8>,
-    pub stream: bool,
-    /// The client asked for `stream_options.include_usage`.
-    pub include_usage: bool,
 }
 
 /// Anthropic's minimum `thinking.budget_tokens`.

@@ -65,20 +65,12 @@
 //!   `metadata`, `service_tier`, `modalities`, `audio`, `prediction`, `web_search_options`,
 //!   `verbosity`, `prompt_cache_key`, `prompt_cache_retention`, `frequency_penalty`.
 
+use crate::dialect::dashscope::QwenOptions;
 use crate::error::ProxyError;
 use crate::json::write_str as jstr;
 use crate::json::ObjectView;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-
-/// Configuration that shapes the translated request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QwenOptions {
-    /// `qwenEnableSearch`: `parameters.enable_search`.
-    pub enable_search: bool,
-    /// `qwenFileIds`: a `fileid://…` system message for qwen-long document chat.
-    pub file_ids: Vec<String>,
-}
 
 /// A translated request and what the exchange needs to route it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,7 +39,7 @@
 //! `api_error`. A body that is not a DashScope error gets a generic message naming the status and
 //! a `null` code. The `request_id` is not copied (it is not part of OpenAI's error object).
 
-use crate::dialect::gemini::response::UsageOut;
+use crate::dialect::openai::UsageOut;
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 pub use crate::json::write_str as jstr;
@@ -50,7 +50,7 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// The id of the `n`-th (from 0) tool call that came without one: `call_<16 hex>_<n>`.
-pub use crate::dialect::gemini::response::tool_call_id;
+pub use crate::dialect::openai::tool_call_id;
 
 /// A non-streamed generation response (`result_format: message`) → `chat.completion`.
 pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {

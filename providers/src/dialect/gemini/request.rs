@@ -93,21 +93,13 @@
 //!   `audio`, `prediction`, `web_search_options`, `verbosity`, `prompt_cache_key`,
 //!   `prompt_cache_retention`; a client `contents` is ignored (`messages` is the conversation).
 
-use crate::dialect::anthropic::to_messages::Translated;
+use crate::dialect::gemini::GeminiOptions;
+use crate::dialect::Translated;
 use crate::error::ProxyError;
 use crate::json::write_str as jstr;
 use crate::json::ObjectView;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-
-/// Configuration that shapes the translated request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GeminiOptions {
-    /// `geminiSafetySetting`: category → threshold, in configuration order.
-    pub safety: Vec<(String, String)>,
-    /// `geminiThinkingBudget`: a thinking budget used when the client asks for none.
-    pub thinking_budget: Option<i64>,
-}
 
 /// The `thoughtSignature` Google documents for function calls the model did not produce itself.
 pub const SKIP_SIGNATURE: &str = "skip_thought_signature_validator";

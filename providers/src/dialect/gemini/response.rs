@@ -54,11 +54,11 @@
 //! follows the HTTP status; a body that is not a Google error gets a generic message naming the
 //! status.
 
+use crate::dialect::openai::{tool_call_id, UsageOut};
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use crate::json::{as_u64, opt_str, read_members, Key, WrongType};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Serialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::io::Write;
@@ -256,11 +256,6 @@ pub fn completion_id(response_id: Option<&str>, random: u64) -> String {
         Some(id) => format!("chatcmpl-{id}"),
         None => format!("chatcmpl-{random:016x}"),
     }
-}
-
-/// The id of the `n`-th (from 0) function call that came without one.
-pub fn tool_call_id(random: u64, n: u64) -> String {
-    format!("call_{random:016x}_{n}")
 }
 
 /// The error for a prompt Gemini refused (`promptFeedback.blockReason`, no candidates).
@@ -670,50 +665,10 @@ pub fn write_usage(out: &mut Vec<u8>, usage: &UsageOut) {
     }
 }
 
-/// OpenAI `usage` (also written by the DashScope translator, hence serde).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UsageOut {
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub total_tokens: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prompt_tokens_details: Option<PromptTokensDetails>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub completion_tokens_details: Option<CompletionTokensDetails>,
-}
-
-impl UsageOut {
-    /// From the counts every dialect reports; `total` defaults to prompt + completion.
-    pub fn from_counts(
-        prompt: u64,
-        completion: u64,
-        total: Option<u64>,
-        cached: Option<u64>,
-        reasoning: Option<u64>,
-    ) -> UsageOut {
-        UsageOut {
-            prompt_tokens: prompt,
-            completion_tokens: completion,
-            total_tokens: total.unwrap_or_else(|| prompt.saturating_add(completion)),
-            prompt_tokens_details: cached.map(|cached_tokens| PromptTokensDetails { cached_tokens }),
-            completion_tokens_details: reasoning.map(|reasoning_tokens| CompletionTokensDetails { reasoning_tokens }),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PromptTokensDetails {
-    pub cached_tokens: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CompletionTokensDetails {
-    pub reasoning_tokens: u64,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::openai::{CompletionTokensDetails, PromptTokensDetails};
     use serde_json::{json, Value};
 
     fn ctx() -> TranslateCtx {
