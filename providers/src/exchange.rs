@@ -603,10 +603,7 @@ fn translate_response(
 ) -> (u16, Vec<u8>) {
     match (translation, (200..300).contains(&status)) {
         #[cfg(feature = "anthropic")]
-        (Translation::ChatToMessages, true) => match from_messages::translate_response(body, ctx) {
-            Ok(b) => (status, b),
-            Err(e) => (e.status, e.to_openai_json()),
-        },
+        (Translation::ChatToMessages, true) => answered(status, from_messages::translate_response(body, ctx)),
         #[cfg(feature = "anthropic")]
         (Translation::ChatToMessages, false) => from_messages::translate_error(status, body),
         #[cfg(feature = "anthropic")]
@@ -617,48 +614,38 @@ fn translate_response(
         #[cfg(feature = "anthropic")]
         (Translation::MessagesToChat, false) => inbound::translate_chat_error(status, body),
         #[cfg(feature = "gemini")]
-        (Translation::ChatToGemini, true) => match gemini::response::translate_response(body, ctx) {
-            Ok(b) => (status, b),
-            Err(e) => (e.status, e.to_openai_json()),
-        },
+        (Translation::ChatToGemini, true) => answered(status, gemini::response::translate_response(body, ctx)),
         #[cfg(feature = "gemini")]
         (Translation::EmbeddingsToGemini, true) => {
-            match gemini::embeddings::translate_response_encoded(body, ctx, embeddings_base64) {
-                Ok(b) => (status, b),
-                Err(e) => (e.status, e.to_openai_json()),
-            }
+            answered(status, gemini::embeddings::translate_response_encoded(body, ctx, embeddings_base64))
         }
         #[cfg(feature = "gemini")]
         (Translation::ChatToGemini | Translation::EmbeddingsToGemini, false) => {
             gemini::response::translate_error(status, body)
         }
         #[cfg(feature = "dashscope")]
-        (Translation::ChatToDashScope, true) => match dashscope::response::translate_response(body, ctx) {
-            Ok(b) => (status, b),
-            Err(e) => (e.status, e.to_openai_json()),
-        },
+        (Translation::ChatToDashScope, true) => answered(status, dashscope::response::translate_response(body, ctx)),
         #[cfg(feature = "dashscope")]
         (Translation::EmbeddingsToDashScope, true) => {
-            match dashscope::embeddings::translate_response_encoded(body, ctx, embeddings_base64) {
-                Ok(b) => (status, b),
-                Err(e) => (e.status, e.to_openai_json()),
-            }
+            answered(status, dashscope::embeddings::translate_response_encoded(body, ctx, embeddings_base64))
         }
         #[cfg(feature = "dashscope")]
-        (Translation::RerankToDashScope, true) => match dashscope::rerank::translate_response(body, ctx) {
-            Ok(b) => (status, b),
-            Err(e) => (e.status, e.to_openai_json()),
-        },
+        (Translation::RerankToDashScope, true) => answered(status, dashscope::rerank::translate_response(body, ctx)),
         #[cfg(feature = "dashscope")]
         (Translation::ChatToDashScope | Translation::EmbeddingsToDashScope | Translation::RerankToDashScope, false) => {
             dashscope::response::translate_error(status, body)
         }
         (Translation::None, _) => (status, body.to_vec()),
         #[allow(unreachable_patterns)]
-        _ => {
-            let e = not_built();
-            (e.status, e.to_openai_json())
-        }
+        _ => answered(status, Err(not_built())),
+    }
+}
+
+/// A translated body, or in its place our error as an OpenAI error.
+fn answered(status: u16, translated: Result<Vec<u8>, ProxyError>) -> (u16, Vec<u8>) {
+    match translated {
+        Ok(b) => (status, b),
+        Err(e) => (e.status, e.to_openai_json()),
     }
 }
 
@@ -684,7 +671,6 @@ fn stream_translator(translation: Translation, ctx: TranslateCtx) -> Option<Box<
 
 /// A translation this build leaves out. The configuration rejects providers that would need
 /// one, so this is only a guard.
-#[allow(dead_code)]
 fn not_built() -> ProxyError {
     ProxyError::new(500, "api_error", "this build of ai-proxy leaves out the translator this request needs")
 }

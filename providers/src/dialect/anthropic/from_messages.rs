@@ -32,6 +32,7 @@
 //! type or an unreadable body gets the type of its status class and, for the latter, a short
 //! generic message naming the status.
 
+use crate::dialect::openai::UsageOut;
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use crate::json::{as_array, as_u64, opt_str, read_members, WrongType};
@@ -132,12 +133,7 @@ pub fn openai_usage(u: &UsageIn) -> UsageOut {
     let prompt = input.saturating_add(read).saturating_add(creation);
     let completion = u.output_tokens.unwrap_or(0);
     let has_cache_info = u.cache_read_input_tokens.is_some() || u.cache_creation_input_tokens.is_some();
-    UsageOut {
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-        total_tokens: prompt.saturating_add(completion),
-        prompt_tokens_details: has_cache_info.then_some(PromptTokensDetails { cached_tokens: read }),
-    }
+    UsageOut::from_counts(prompt, completion, None, has_cache_info.then_some(read), None)
 }
 
 /// An Anthropic error object (or none) → the status its type stands for and our error. The
@@ -348,21 +344,6 @@ struct ToolCallOut<'a> {
 struct FunctionOut<'a> {
     name: Cow<'a, str>,
     arguments: String,
-}
-
-/// OpenAI `usage`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UsageOut {
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub total_tokens: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prompt_tokens_details: Option<PromptTokensDetails>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PromptTokensDetails {
-    pub cached_tokens: u64,
 }
 
 #[cfg(test)]
@@ -663,11 +644,11 @@ mod tests {
     #[test]
     fn usage_mapping() {
         let u = UsageIn { input_tokens: Some(3), output_tokens: Some(4), ..UsageIn::default() };
-        assert_eq!(
-            openai_usage(&u),
-            UsageOut { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: None }
-        );
+        assert_eq!(openai_usage(&u), UsageOut::from_counts(3, 4, None, None, None));
         let u = UsageIn { cache_read_input_tokens: Some(0), ..u };
-        assert_eq!(openai_usage(&u).prompt_tokens_details, Some(PromptTokensDetails { cached_tokens: 0 }));
+        assert_eq!(
+            openai_usage(&u).prompt_tokens_details,
+            Some(crate::dialect::openai::PromptTokensDetails { cached_tokens: 0 })
+        );
     }
 }
