@@ -3,9 +3,9 @@
 
 use crate::host;
 use providers::config::rules::RouteInfo;
-use providers::{Engine, Exchange, HeaderMap, LocalReply, RequestHead, ResponseMode};
+use providers::{Engine, Exchange, HeaderEdit, HeaderMap, LocalReply, ProxyError, ResponseMode};
 use proxy_wasm::traits::{Context, HttpContext};
-use proxy_wasm::types::{Action, BufferType};
+use proxy_wasm::types::{Action, BufferType, MapType};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -48,6 +48,28 @@ impl RequestContext {
         host::send_reply(reply.status, reply.content_type, &reply.body);
         Action::Pause
     }
+
+    /// The host refused a call the request cannot go without (its headers, a credential
+    /// edit, the translated body): answer 500 rather than forward a request half-rewritten.
+    fn host_failure(&mut self, what: &str) -> Action {
+        log::error!("ai-proxy: {what}; answering 500");
+        let e = ProxyError::new(500, "api_error", format!("ai-proxy could not {what}")).with_code("filter_error");
+        self.reply(&e.into())
+    }
+}
+
+/// Applies request header edits; false when the host refused one.
+fn apply_request_edits(headers: &mut HeaderMap, edits: &[HeaderEdit]) -> bool {
+    let mut ok = true;
+    headers.apply(edits, |e| ok &= host::set_header(MapType::HttpRequestHeaders, e.name, e.value.as_deref()).is_ok());
+    ok
+}
+
+/// Applies response header edits; a refused one is logged (the response goes on).
+fn apply_response_edits(headers: &mut HeaderMap, edits: &[HeaderEdit]) {
+    headers.apply(edits, |e| {
+        let _ = host::set_header(MapType::HttpResponseHeaders, e.name, e.value.as_deref());
+    });
 }
 
 impl RequestContext {
@@ -80,7 +102,9 @@ impl Context for RequestContext {}
 impl HttpContext for RequestContext {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let Some(engine) = self.engine.clone() else { return Action::Continue };
-        let headers = HeaderMap(host::request_headers());
+        let Ok(headers) = host::request_headers() else {
+            return self.host_failure("read the request headers");
+        };
         // Higress's Envoy names these `route_name`/`cluster_name`; stock Envoy ≥ 1.33 only has
         // them under `xds.` (envoyproxy/envoy#36619).
         let route_name = engine
@@ -97,17 +121,12 @@ impl HttpContext for RequestContext {
             cluster_name: cluster_name.as_deref(),
         };
         let Some(provider) = engine.select(&route) else { return Action::Continue };
-        let head = RequestHead {
-            method: headers.get(":method").unwrap_or_default(),
-            path: headers.get(":path").unwrap_or_default(),
-            content_type: headers.get("content-type"),
-            content_length: headers.get("content-length").and_then(|v| v.trim().parse().ok()),
-            has_body: !end_of_stream,
-        };
-        match Exchange::start(provider, &head, self.next_random()) {
+        match Exchange::start_with_headers(provider, &headers, !end_of_stream, self.next_random()) {
             Ok((exchange, plan)) => {
                 let mut headers = headers;
-                headers.apply(&plan.edits, |e| host::set_request_header(e.name, e.value.as_deref()));
+                if !apply_request_edits(&mut headers, &plan.edits) {
+                    return self.host_failure("rewrite the request headers");
+                }
                 self.request_headers = headers;
                 self.read_body = plan.read_body;
                 self.exchange = Some(exchange);
@@ -134,11 +153,15 @@ impl HttpContext for RequestContext {
         let body = host::buffer(BufferType::HttpRequestBody, body_size);
         match exchange.request_body(&body) {
             Ok(plan) => {
-                self.request_headers.apply(&plan.edits, |e| host::set_request_header(e.name, e.value.as_deref()));
                 // Nothing reads the request headers after this.
-                self.request_headers = HeaderMap::default();
+                let mut headers = std::mem::take(&mut self.request_headers);
+                if !apply_request_edits(&mut headers, &plan.edits) {
+                    return self.host_failure("rewrite the request headers");
+                }
                 if let Some(new_body) = plan.body {
-                    host::replace_buffer(BufferType::HttpRequestBody, body_size, &new_body);
+                    if !host::replace_buffer(BufferType::HttpRequestBody, body_size, &new_body) {
+                        return self.host_failure("replace the request body");
+                    }
                 }
                 Action::Continue
             }
@@ -151,10 +174,13 @@ impl HttpContext for RequestContext {
         if !exchange.needs_response() {
             return Action::Continue;
         }
-        let mut headers = HeaderMap(host::response_headers());
+        // Unreadable headers: translate as an unknown status with no content type (an error).
+        let mut headers = host::response_headers().unwrap_or_default();
+        // Not text counts as absent: the status is Envoy's own; a content-type that is not
+        // text is no content type the translators know.
         let status = headers.get(":status").and_then(|s| s.parse().ok()).unwrap_or(0);
         let plan = exchange.response_headers(status, headers.get("content-type"), host::now_secs());
-        headers.apply(&plan.edits, |e| host::set_response_header(e.name, e.value.as_deref()));
+        apply_response_edits(&mut headers, &plan.edits);
         self.response_mode = plan.mode;
         if end_of_stream && plan.mode != ResponseMode::Passthrough {
             // No body will follow (an empty 429 from a load balancer, say): no body callback
@@ -179,7 +205,7 @@ impl HttpContext for RequestContext {
                 let body = host::buffer(BufferType::HttpResponseBody, body_size);
                 let plan = exchange.response_body(&body);
                 let mut headers = std::mem::take(&mut self.response_headers);
-                headers.apply(&plan.edits, |e| host::set_response_header(e.name, e.value.as_deref()));
+                apply_response_edits(&mut headers, &plan.edits);
                 if let Some(new_body) = plan.body {
                     host::replace_buffer(BufferType::HttpResponseBody, body_size, &new_body);
                 }

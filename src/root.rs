@@ -29,6 +29,7 @@ impl Context for Root {}
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
+        crate::logger::sync_level();
         match Engine::compile(&host::plugin_configuration()) {
             Ok(engine) => {
                 for w in &engine.warnings {

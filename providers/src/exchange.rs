@@ -14,6 +14,7 @@ use crate::dialect::dashscope;
 use crate::dialect::gemini;
 use crate::dialect::{openai, Dialect, StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
+use crate::headers::{HeaderMap, NotText};
 use crate::json::ObjectView;
 use crate::providers::{Auth, PathCtx};
 use std::sync::Arc;
@@ -43,43 +44,6 @@ impl HeaderEdit {
     }
     fn remove(name: &'static str) -> Self {
         HeaderEdit { name, value: None }
-    }
-}
-
-/// Headers as the host holds them (lower-case names, in order), kept by the glue so that it
-/// only makes the host calls that change something.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HeaderMap(pub Vec<(String, String)>);
-
-impl HeaderMap {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    /// Applies `edits` and hands `emit` those that change something. Each edit is a host call
-    /// (a crossing of the VM boundary), so a remove of an absent header, a set to the value
-    /// already there, and an edit that a later one of the same name overrides are skipped.
-    pub fn apply(&mut self, edits: &[HeaderEdit], mut emit: impl FnMut(&HeaderEdit)) {
-        for (i, e) in edits.iter().enumerate() {
-            let overridden = edits.get(i + 1..).is_some_and(|rest| rest.iter().any(|later| later.name == e.name));
-            if overridden {
-                continue;
-            }
-            let mut present = self.0.iter().filter(|(k, _)| k == e.name);
-            let unchanged = match (&e.value, present.next(), present.next()) {
-                (None, None, _) => true,
-                (Some(new), Some((_, old)), None) => new == old,
-                _ => false,
-            };
-            if unchanged {
-                continue;
-            }
-            self.0.retain(|(k, _)| k != e.name);
-            if let Some(v) = &e.value {
-                self.0.push((e.name.to_string(), v.clone()));
-            }
-            emit(e);
-        }
     }
 }
 
@@ -322,6 +286,29 @@ impl Exchange {
         }
         // With a body, the headers are held until `request_body` sets the final length.
         Ok((ex, HeadersPlan { edits, read_body }))
+    }
+
+    /// `start` from the host's header map. A header the core reads that is not text is a 400,
+    /// in the client's protocol as far as the path tells it.
+    pub fn start_with_headers(
+        provider: &Arc<ProviderConfig>,
+        headers: &HeaderMap,
+        has_body: bool,
+        random: u64,
+    ) -> Result<(Exchange, HeadersPlan), LocalReply> {
+        match RequestHead::from_headers(headers, has_body) {
+            Ok(head) => Self::start(provider, &head, random),
+            Err(NotText(name)) => {
+                let path = String::from_utf8_lossy(headers.raw(":path").unwrap_or_default());
+                let api = match provider.protocol {
+                    Protocol::OpenAi => api::detect(&path).map(|found| found.kind),
+                    Protocol::Original => None,
+                };
+                let e = ProxyError::invalid_request(format!("the {name} header is not valid UTF-8"))
+                    .with_code("invalid_header");
+                Err(reply_for(api, e))
+            }
+        }
     }
 
     /// The complete request body (only called when `HeadersPlan::read_body`).
@@ -749,32 +736,39 @@ mod tests {
         }
     }
 
-    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
-        HeaderMap(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
-    }
-
+    /// A header the core reads that is not UTF-8 is a 400 in the client's protocol; one it
+    /// does not read passes.
     #[test]
-    fn header_edits_that_change_nothing_make_no_host_call() {
-        let mut headers = map(&[(":path", "/v1/chat/completions"), ("authorization", "Bearer client"), ("x", "1")]);
-        let edits = [
-            HeaderEdit::remove("authorization"),
-            HeaderEdit::remove("x-api-key"),
-            HeaderEdit::set("authorization", "Bearer sk"),
-            HeaderEdit::set(":path", "/v1/chat/completions"),
-            HeaderEdit::remove("x"),
-        ];
-        let mut calls = Vec::new();
-        headers.apply(&edits, |e| calls.push(e.clone()));
-        assert_eq!(calls, vec![HeaderEdit::set("authorization", "Bearer sk"), HeaderEdit::remove("x")]);
-        assert_eq!(headers, map(&[(":path", "/v1/chat/completions"), ("authorization", "Bearer sk")]));
-    }
-
-    #[test]
-    fn a_header_with_several_values_is_always_replaced() {
-        let mut headers = map(&[("a", "1"), ("a", "1")]);
-        let mut calls = 0;
-        headers.apply(&[HeaderEdit::set("a", "1")], |_| calls += 1);
-        assert_eq!((calls, headers), (1, map(&[("a", "1")])));
+    fn headers_that_are_not_text() {
+        let engine = crate::Engine::compile(br#"{"provider":{"type":"openai","apiTokens":["sk-1"]}}"#).unwrap();
+        let provider = engine.global.as_ref().unwrap();
+        let headers = |path: &[u8], ct: &[u8]| {
+            HeaderMap(vec![
+                (b":method".to_vec(), b"POST".to_vec()),
+                (b":path".to_vec(), path.to_vec()),
+                (b"content-type".to_vec(), ct.to_vec()),
+                (b"x-note".to_vec(), b"caf\xE9".to_vec()),
+            ])
+        };
+        let ok =
+            Exchange::start_with_headers(provider, &headers(b"/v1/chat/completions", b"application/json"), true, 0);
+        assert!(ok.is_ok());
+        let bad_ct = Exchange::start_with_headers(provider, &headers(b"/v1/chat/completions", b"text/\xFF"), true, 0);
+        let reply = bad_ct.err().unwrap();
+        assert_eq!(reply.status, 400);
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(body["error"]["message"], "the content-type header is not valid UTF-8");
+        assert_eq!(body["error"]["code"], "invalid_header");
+        let bad_path =
+            Exchange::start_with_headers(provider, &headers(b"/v1/messages?q=\xE9", b"application/json"), true, 0);
+        let reply = bad_path.err().unwrap();
+        assert_eq!(reply.status, 400);
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        if cfg!(feature = "anthropic") {
+            assert_eq!(body["type"], "error", "an Anthropic error for /v1/messages: {body}");
+        } else {
+            assert!(body["error"]["message"].is_string());
+        }
     }
 
     /// Fuzz find (response_translation): an embeddings answer labelled `text/event-stream`
