@@ -358,6 +358,43 @@ def send(port: int, request: dict, timeout: float = 30) -> Response:
         conn.close()
 
 
+@dataclass
+class RawResponse:
+    status: int
+    headers: list[tuple[str, bytes]]  # lower-case names, values exactly as received
+    body: bytes
+    closed: bool  # the server ends the connection after this response
+
+    def header(self, name: str) -> bytes | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+
+class RawConnection:
+    """HTTP/1.1 over one keep-alive connection, in bytes: the request target and header values
+    go out exactly as given (http.client refuses a non-ASCII target and re-encodes values)."""
+
+    def __init__(self, port: int, timeout: float = 15):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.closed = False
+
+    def request(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]],
+                body: bytes = b"") -> RawResponse:
+        lines = [method + b" " + target + b" HTTP/1.1", b"host: gateway.local"]
+        lines += [k + b": " + v for k, v in headers]
+        lines.append(b"content-length: %d" % len(body))
+        self.sock.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        r = http.client.HTTPResponse(self.sock, method=method.decode("ascii"))
+        r.begin()
+        data = r.read()
+        # http.client decodes header bytes as Latin-1: encoding back gives the bytes received.
+        headers_out = [(k.lower(), v.encode("latin-1")) for k, v in r.getheaders()]
+        self.closed = bool(r.will_close)
+        return RawResponse(r.status, headers_out, data, self.closed)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 # --------------------------------------------------------------------------------------
 # Comparisons (each returns readable text, never raises on a mismatch)
 # --------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ Two modes in one server:
                         (the close is a premature end: no last chunk), no length and
                         `connection: close` (the close is the body's normal end, HTTP/1.0
                         style), or a content-length for the whole body (premature end).
+  Header values are sent and recorded as Latin-1, one character per byte (U+0000-U+00FF), so
+  a test can send and check any byte (`"caf\u00e9"` is the bytes `caf\xe9`).
   `body` is sent as compact JSON (keys sorted) with a content-length; `body_text` is sent byte-exact with
   chunked transfer encoding, split per the chunking mode, each chunk flushed on its own
   (TCP_NODELAY) with a short pause so Envoy sees separate body callbacks.
