@@ -14,8 +14,10 @@ RUN rustup target add wasm32-wasip1
 COPY rust-toolchain.toml Cargo.toml Cargo.lock ./
 COPY providers/Cargo.toml providers/Cargo.toml
 COPY bench/noop-filter/Cargo.toml bench/noop-filter/Cargo.toml
-RUN mkdir -p src providers/src providers/benches bench/noop-filter/src \
+COPY tests/trap-filter/Cargo.toml tests/trap-filter/Cargo.toml
+RUN mkdir -p src providers/src providers/benches bench/noop-filter/src tests/trap-filter/src \
  && touch src/lib.rs providers/src/lib.rs providers/benches/hot_paths.rs bench/noop-filter/src/lib.rs \
+    tests/trap-filter/src/lib.rs \
  && cargo fetch --locked
 
 COPY . .

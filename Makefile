@@ -31,6 +31,8 @@ WASM_TARGET := wasm32-wasip1
 RELEASE_DIR := target/$(WASM_TARGET)/release
 WASM        := $(RELEASE_DIR)/ai_proxy.wasm
 NOOP_WASM   := $(RELEASE_DIR)/noop_filter.wasm
+# Test-only: traps on request, for the VM recovery test (tests/e2e/test_recovery.py).
+TRAP_WASM   := $(RELEASE_DIR)/trap_filter.wasm
 DIST        := dist/plugin.wasm
 SIZE_BUDGET := 1572864
 
@@ -46,7 +48,7 @@ ADMIN_PORT ?= 9901
 MOCK_PORT  ?= 8000
 CA_FILE    ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: build build-symbols build-noop venv unit test e2e e2e-harness run lint size bench soak fuzz fuzz-seed envoy-examples clean distclean
+.PHONY: build build-symbols build-noop build-trap venv unit test e2e e2e-harness run lint size bench soak fuzz fuzz-seed envoy-examples clean distclean
 
 build:
 	$(CARGO) build --release --target $(WASM_TARGET) -p ai-proxy --no-default-features --features "$(FEATURES)"
@@ -63,6 +65,9 @@ build-symbols:
 build-noop:
 	$(CARGO) build --release --target $(WASM_TARGET) -p noop-filter
 
+build-trap:
+	$(CARGO) build --release --target $(WASM_TARGET) -p trap-filter
+
 venv:
 	scripts/install-envoy.sh
 
@@ -74,9 +79,10 @@ unit:
 test: lint unit build size e2e e2e-harness
 
 # The fixture suite (tests/fixtures/**/case.json), the quickstart and the example Envoy
-# configs, through Envoy 1.40 running dist/plugin.wasm.
-e2e: build venv
+# configs, through Envoy 1.40 running dist/plugin.wasm; the VM recovery test with the trap module.
+e2e: build build-trap venv
 	AI_PROXY_WASM=$(abspath $(DIST)) AI_PROXY_E2E_MODULE=ai-proxy ENVOY_BIN=$(abspath $(VENV)/bin/envoy) \
+		AI_PROXY_TRAP_WASM=$(abspath $(TRAP_WASM)) \
 		$(PY) -m pytest tests/e2e -ra $(PYTEST_ARGS)
 
 # The same suite with the no-op filter: runs the tests/fixtures/_harness cases and the live

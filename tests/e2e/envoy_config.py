@@ -47,6 +47,20 @@ ACCESS_LOG_FORMAT = (
 # --------------------------------------------------------------------------------------
 
 
+# Defence in depth: no input can make ai-proxy trap, but if its VM ever does, FAIL_RELOAD
+# gives the worker a fresh VM (same module, same configuration) for the first request after
+# the backoff. Measured on 1.40 (tests/e2e/test_recovery.py, README "When the VM fails"):
+# requests on that worker in the meantime, and requests in flight on the failed VM, get a 503
+# (`wasm_fail_stream`); the backoff doubles while reloaded VMs keep failing, up to the max, and
+# starts again from the base after a request succeeds. FAIL_CLOSED (Envoy's default) answers
+# 503 until Envoy restarts; FAIL_OPEN would send requests past the filter with the client's
+# credentials and without the provider's: never for this filter.
+FAILURE_POLICY = {
+    "failure_policy": "FAIL_RELOAD",
+    "reload_config": {"backoff": {"base_interval": "0.1s", "max_interval": "1s"}},
+}
+
+
 def wasm_filter(wasm_path: str, plugin_config: str) -> dict:
     """The ai-proxy HTTP filter. Same vm_id + same code everywhere: listeners share one VM."""
     return {
@@ -69,6 +83,7 @@ def wasm_filter(wasm_path: str, plugin_config: str) -> dict:
                 # body callbacks (headers that depend on the body's model: Gemini, Azure, Bedrock).
                 # It is a field of PluginConfig (`config`), not of the Wasm message.
                 "allow_on_headers_stop_iteration": True,
+                **FAILURE_POLICY,
             },
         },
     }
