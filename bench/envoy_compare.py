@@ -51,6 +51,9 @@ VARIANTS = {
     "noop": "Envoy + no-op Wasm filter",
     "hold": "Envoy + no-op filter holding headers, reading the body",
     "ai": "Envoy + ai-proxy",
+    # Only with --baseline-wasm: an earlier build of ai-proxy, so a change's before/after comes
+    # from one run (the machine's speed drifts between runs).
+    "base": "Envoy + ai-proxy, baseline module",
 }
 MAX_DURATION_S = 120
 MAX_ROUNDS = 20
@@ -276,14 +279,14 @@ def sut_config(
     elif variant == "hold":
         assert wasm is not None
         filters = wasm_filter("hold", wasm, "hold-body")
-    elif variant == "ai":
+    elif variant in ("ai", "base"):
         assert wasm is not None
         filters = wasm_filter("ai-proxy", wasm, configuration)
     # The x-bench-mock header (added by the router, after the filters ran) tells the mock which answer to
     # give, whatever the filter did to :path and :authority. Without ai-proxy nobody rewrites the path,
     # so the baselines rewrite it to the provider's path here: every variant gets the same upstream answer.
     rewrite = ""
-    if variant != "ai" and client_path != mock_path:
+    if variant not in ("ai", "base") and client_path != mock_path:
         rewrite = f"""
               - match: {{prefix: {yaml_str(client_path)}}}
                 route: {{cluster: mock, timeout: 10s, prefix_rewrite: {yaml_str(mock_path)}}}
@@ -643,6 +646,7 @@ def summarize(runs: list[dict], variants: list[str]) -> tuple[dict, dict]:
         ("ai", "noop", "ai_over_noop"),
         ("ai", "hold", "ai_over_hold"),
         ("ai", "plain", "ai_over_plain"),
+        ("ai", "base", "ai_over_base"),
     )
     for a, b, name in pairs:
         if a in summary and b in summary:
@@ -690,13 +694,14 @@ def markdown(name: str, sc: dict, runs: list[dict], summary: dict, derived: dict
         "ai_over_noop": "ai-proxy over the no-op filter (ai-proxy's own work)",
         "ai_over_hold": "ai-proxy over the body-reading no-op filter",
         "ai_over_plain": "ai-proxy over plain Envoy (total)",
+        "ai_over_base": "ai-proxy over the baseline module (this change)",
     }
     for key, label in labels.items():
         k = f"cpu_us_per_req_{key}"
         if k in derived:
             rounds_txt = ", ".join(f"{x:+.1f}" for x in derived[k + "_rounds"])
             facts.append(f"- CPU µs/request, {label}: **{derived[k]:+.1f}** (per round: {rounds_txt})")
-    for v in ("noop", "hold", "ai"):
+    for v in ("noop", "hold", "base", "ai"):
         if f"rps_ratio_{v}_to_plain" in derived:
             facts.append(
                 f"- {VARIANTS[v]} vs plain: throughput ×{derived[f'rps_ratio_{v}_to_plain']:.3f}, "
@@ -748,6 +753,8 @@ def parse_args(argv: list[str]):
     ap.add_argument("--envoy", default=".venv/bin/envoy", help="Envoy binary (relative paths: from the repo root)")
     ap.add_argument("--wrk", default="wrk", help="wrk binary")
     ap.add_argument("--ai-proxy-wasm", default="target/wasm32-wasip1/release/ai_proxy.wasm", help="ai-proxy module")
+    ap.add_argument("--baseline-wasm", default=None,
+                    help="an earlier ai_proxy.wasm: adds variant `base`, for a change's before/after in one run")
     ap.add_argument("--noop-wasm", default="target/wasm32-wasip1/release/noop_filter.wasm", help="no-op module")
     ap.add_argument("--scenarios-file", default="bench/scenarios.json", help="scenario and mock definitions")
     ap.add_argument("--scenarios", default="default",
@@ -830,6 +837,14 @@ def main(argv: list[str]) -> int:
             wasm[v] = resolve(args.noop_wasm)
             if not wasm[v].is_file():
                 raise BenchError(f"{wasm[v]} missing: cargo build --release --target wasm32-wasip1 -p noop-filter")
+    if args.baseline_wasm and "base" not in variants:
+        variants.append("base")
+    if "base" in variants:
+        if not args.baseline_wasm:
+            raise BenchError("variant base needs --baseline-wasm FILE (an earlier ai_proxy.wasm)")
+        wasm["base"] = resolve(args.baseline_wasm)
+        if not wasm["base"].is_file():
+            raise BenchError(f"{wasm['base']} missing (--baseline-wasm)")
     if "ai" in variants:
         wasm["ai"] = resolve(args.ai_proxy_wasm)
         if not wasm["ai"].is_file():
