@@ -6,17 +6,14 @@
 
 use crate::api::{self, ApiKind};
 use crate::config::{BasePathHandling, Protocol, ProviderConfig};
-#[cfg(feature = "anthropic")]
-use crate::dialect::anthropic::{from_messages, inbound, messages_stream, to_messages};
-#[cfg(feature = "dashscope")]
-use crate::dialect::dashscope;
-#[cfg(feature = "gemini")]
-use crate::dialect::gemini;
-use crate::dialect::{openai, Dialect, StreamTranslator, TranslateCtx};
+use crate::dialect::{self, openai, Dialect, StreamTranslator, TranslateCtx, Translator};
 use crate::error::ProxyError;
 use crate::headers::{HeaderMap, NotText};
+use crate::ingress::{self, Ingress};
 use crate::json::ObjectView;
 use crate::providers::{Auth, PathCtx};
+use crate::stream::Chain;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The request line and the few headers the core needs.
@@ -96,29 +93,61 @@ pub struct ResponsePlan {
 /// Request headers that carry client credentials; none of them may reach a provider.
 const CLIENT_CREDENTIAL_HEADERS: &[&str] = &["authorization", "x-api-key", "api-key", "x-goog-api-key"];
 
-/// How requests and responses are translated between the client's API and the provider's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Translation {
-    /// Same wire format on both sides: bodies get byte-level edits, responses pass through.
-    None,
-    /// An OpenAI chat client in front of an Anthropic Messages upstream.
-    ChatToMessages,
-    /// An Anthropic Messages client in front of an OpenAI chat upstream.
-    MessagesToChat,
-    /// An OpenAI chat client in front of Gemini `generateContent`.
-    ChatToGemini,
-    /// OpenAI embeddings in front of Gemini `batchEmbedContents`.
-    EmbeddingsToGemini,
-    /// An OpenAI chat client in front of DashScope native generation.
-    ChatToDashScope,
-    /// OpenAI embeddings in front of DashScope text-embedding.
-    EmbeddingsToDashScope,
-    /// The common rerank API in front of DashScope text-rerank.
-    RerankToDashScope,
+/// How a request is carried between the client's protocol and the provider's wire: the hub.
+/// OpenAI's form of each API is the middle; neither half set is a native passthrough.
+#[derive(Debug, Clone, Copy, Default)]
+struct Route {
+    /// The client's protocol → OpenAI chat, and back (`/v1/messages` to any provider but
+    /// `claude`).
+    ingress: Option<&'static dyn Ingress>,
+    /// OpenAI → the provider's wire, and back; `None`: the OpenAI wire (byte-level edits).
+    translator: Option<&'static dyn Translator>,
 }
 
-/// `max_tokens` sent to Anthropic when an OpenAI client gives none (Anthropic requires it).
-pub const CLAUDE_DEFAULT_MAX_TOKENS: u64 = 4096;
+impl Route {
+    fn translates(&self) -> bool {
+        self.ingress.is_some() || self.translator.is_some()
+    }
+
+    /// How `kind` reaches `p`, with the upstream API and its resource path: through the
+    /// provider's translator; natively; or through the client protocol's ingress into chat,
+    /// then the provider's chat translator or the OpenAI wire.
+    fn find(p: &ProviderConfig, kind: ApiKind, resource: &str) -> Result<(Route, ApiKind, String), ProxyError> {
+        let via = |ingress, translator: Option<&'static dyn Translator>, api: ApiKind, resource: &str| {
+            let (upstream, resource) = match translator {
+                Some(t) => {
+                    let (u, r) = t.upstream(api);
+                    (u, r.to_string())
+                }
+                None => (api, resource.to_string()),
+            };
+            if p.apis.contains(&upstream) {
+                Ok((Route { ingress, translator }, upstream, resource))
+            } else {
+                Err(ProxyError::not_found(format!("provider `{}` does not serve the {} API", p.spec.name, kind.name())))
+            }
+        };
+        if let Some(t) = dialect::translator(p.dialect, kind) {
+            return via(None, Some(t), kind, "");
+        }
+        if p.apis.contains(&kind) {
+            return via(None, None, kind, resource);
+        }
+        let chat = ApiKind::ChatCompletions;
+        if let Some(ingress) = ingress::for_api(kind) {
+            if let Some(t) = dialect::translator(p.dialect, chat) {
+                return via(Some(ingress), Some(t), chat, "");
+            }
+            if p.dialect == Dialect::OpenAi {
+                return via(Some(ingress), None, chat, "/chat/completions");
+            }
+        } else if let Some(why) = ingress::missing(kind) {
+            // The configuration check cannot see this one: it depends on the path.
+            return Err(ProxyError::not_found(why));
+        }
+        Err(ProxyError::not_found(format!("provider `{}` does not serve the {} API", p.spec.name, kind.name())))
+    }
+}
 
 /// A request in flight.
 #[derive(Debug)]
@@ -128,7 +157,7 @@ pub struct Exchange {
     api: Option<ApiKind>,
     /// The API called upstream (differs from `api` when translating).
     upstream_api: Option<ApiKind>,
-    translation: Translation,
+    route: Route,
     random: u64,
     include_usage: bool,
     /// The embeddings client asked for `encoding_format: base64`.
@@ -166,55 +195,18 @@ impl Exchange {
             _ => raw_path,
         };
         let is_post = head.method.eq_ignore_ascii_case("POST");
-        let (api, upstream_api, translation, resource) = match p.protocol {
-            Protocol::Original => (None, None, Translation::None, String::new()),
+        let (api, upstream_api, route, resource) = match p.protocol {
+            Protocol::Original => (None, None, Route::default(), String::new()),
             Protocol::OpenAi => {
                 let Some(found) = api::detect(head.path) else {
                     return Err(ProxyError::not_found(format!("no AI API at path {}", safe_path(raw_path))).into());
                 };
-                let (upstream, translation, resource) = match (found.kind, p.dialect) {
-                    (ApiKind::ChatCompletions, Dialect::Anthropic) => {
-                        (ApiKind::Messages, Translation::ChatToMessages, "/messages".to_string())
-                    }
-                    (ApiKind::Messages, Dialect::OpenAi) => {
-                        (ApiKind::ChatCompletions, Translation::MessagesToChat, "/chat/completions".to_string())
-                    }
-                    (ApiKind::ChatCompletions, Dialect::Gemini) => {
-                        (ApiKind::ChatCompletions, Translation::ChatToGemini, String::new())
-                    }
-                    (ApiKind::Embeddings, Dialect::Gemini) => {
-                        (ApiKind::Embeddings, Translation::EmbeddingsToGemini, String::new())
-                    }
-                    (ApiKind::ChatCompletions, Dialect::DashScope) => {
-                        (ApiKind::ChatCompletions, Translation::ChatToDashScope, String::new())
-                    }
-                    (ApiKind::Embeddings, Dialect::DashScope) => {
-                        (ApiKind::Embeddings, Translation::EmbeddingsToDashScope, String::new())
-                    }
-                    (ApiKind::Rerank, Dialect::DashScope) => {
-                        (ApiKind::Rerank, Translation::RerankToDashScope, String::new())
-                    }
-                    (kind, _) => (kind, Translation::None, found.resource.to_string()),
-                };
-                if translation == Translation::MessagesToChat && !cfg!(feature = "anthropic") {
-                    // The configuration check cannot see this one: it depends on the path.
-                    return Err(ProxyError::not_found(
-                        "this build of ai-proxy has no Anthropic Messages translator (cargo feature `anthropic`)",
-                    )
-                    .into());
-                }
-                if !p.apis.contains(&upstream) {
-                    let e = ProxyError::not_found(format!(
-                        "provider `{}` does not serve the {} API",
-                        p.spec.name,
-                        found.kind.name()
-                    ));
-                    return Err(reply_for(Some(found.kind), e));
-                }
-                (Some(found.kind), Some(upstream), translation, resource)
+                let (route, upstream, resource) =
+                    Route::find(p, found.kind, found.resource).map_err(|e| ingress::reply(Some(found.kind), e))?;
+                (Some(found.kind), Some(upstream), route, resource)
             }
         };
-        let err = |e: ProxyError| reply_for(api, e);
+        let err = |e: ProxyError| ingress::reply(api, e);
         let json_body = is_post && head.has_body && is_json(head.content_type);
         let read_body = match api {
             Some(kind) => {
@@ -240,7 +232,7 @@ impl Exchange {
             provider: provider.clone(),
             api,
             upstream_api,
-            translation,
+            route,
             random,
             include_usage: false,
             embeddings_base64: false,
@@ -269,10 +261,11 @@ impl Exchange {
         for (name, value) in &p.endpoint.headers {
             edits.push(HeaderEdit::set(name, value.clone()));
         }
-        if translation == Translation::MessagesToChat {
-            // Anthropic protocol headers mean nothing to an OpenAI-wire provider.
-            edits.push(HeaderEdit::remove("anthropic-version"));
-            edits.push(HeaderEdit::remove("anthropic-beta"));
+        if let Some(ingress) = route.ingress {
+            // The client protocol's headers mean nothing to a provider that does not speak it.
+            for name in ingress.protocol_headers() {
+                edits.push(HeaderEdit::remove(name));
+            }
         }
         edits.push(HeaderEdit::remove("accept-encoding"));
         let path_needs_model = upstream_api.is_some_and(|k| p.endpoint.path.needs_model(k));
@@ -306,7 +299,7 @@ impl Exchange {
                 };
                 let e = ProxyError::invalid_request(format!("the {name} header is not valid UTF-8"))
                     .with_code("invalid_header");
-                Err(reply_for(api, e))
+                Err(ingress::reply(api, e))
             }
         }
     }
@@ -315,27 +308,26 @@ impl Exchange {
     pub fn request_body(&mut self, body: &[u8]) -> Result<BodyPlan, LocalReply> {
         let p = self.provider.clone();
         let api = self.api;
-        let err = |e: ProxyError| reply_for(api, e);
+        let err = |e: ProxyError| ingress::reply(api, e);
         if body.len() > p.max_body_bytes {
             return Err(err(ProxyError::too_large(p.max_body_bytes)));
         }
-        let prepared = match (self.api, self.translation) {
-            (None, _) => openai::prepare_original(body, &p),
-            (Some(kind), Translation::None) => openai::prepare_request(kind, body, &p).map_err(err)?,
-            (Some(kind), translation) => {
-                // Parsed once: the model mapping and the translator read the same view.
+        let prepared = match self.api {
+            None => openai::prepare_original(body, &p),
+            Some(kind) if !self.route.translates() => openai::prepare_request(kind, body, &p).map_err(err)?,
+            Some(kind) => {
+                // Parsed once: the model mapping and the translation read the same view.
                 let view = openai::parse_body(body).map_err(err)?;
                 let model = openai::mapped_model(kind, &view, &p).map_err(err)?;
-                self.translate_request(kind, translation, &view, model).map_err(err)?
+                self.translate_request(&view, model).map_err(err)?
             }
         };
         self.model = prepared.model;
         self.stream = prepared.stream;
         self.include_usage = prepared.include_usage;
         let mut edits = Vec::with_capacity(3);
-        if self.translation == Translation::ChatToDashScope && self.stream {
-            // DashScope streams SSE only when this header asks for it.
-            edits.push(HeaderEdit::set("x-dashscope-sse", "enable"));
+        if let Some((name, value)) = self.route.translator.and_then(|t| t.stream_header()).filter(|_| self.stream) {
+            edits.push(HeaderEdit::set(name, value));
         }
         if prepared.usage_injected && p.hide_injected_usage {
             self.usage_filter = Some(openai::UsageChunkFilter::default());
@@ -359,66 +351,34 @@ impl Exchange {
         Ok(BodyPlan { edits, body: prepared.body })
     }
 
-    /// A translated request body (`translation` is not `None`), before `customSettings`.
-    // A build without some translators leaves their arguments unread.
-    #[cfg_attr(
-        not(all(feature = "anthropic", feature = "gemini", feature = "dashscope")),
-        allow(unused_variables, unreachable_code)
-    )]
-    fn translate_request(
-        &mut self,
-        kind: ApiKind,
-        translation: Translation,
-        view: &ObjectView<'_>,
-        model: String,
-    ) -> Result<openai::Prepared, ProxyError> {
-        let p = &self.provider;
-        let body = view.input();
-        let t = match translation {
-            Translation::None => return openai::prepare_request(kind, body, p),
-            #[cfg(feature = "anthropic")]
-            Translation::ChatToMessages => {
-                let opts = to_messages::RequestOptions { default_max_tokens: CLAUDE_DEFAULT_MAX_TOKENS };
-                to_messages::translate_request(view, &model, &opts)?
+    /// A request through the hub: the client's protocol to chat (ingress), chat to the
+    /// provider's wire (translator), then `customSettings` where they apply.
+    fn translate_request(&mut self, view: &ObjectView<'_>, model: String) -> Result<openai::Prepared, ProxyError> {
+        let p = self.provider.clone();
+        let t = match (self.route.ingress, self.route.translator) {
+            (Some(ingress), None) => ingress.request(view, &model, p.stream_usage)?,
+            (Some(ingress), Some(translator)) => {
+                // Chat is only the middle here: the translator reads the usage request itself.
+                let chat = ingress.request(view, &model, true)?;
+                let chat_view = openai::parse_body(&chat.body)?;
+                translator.request(&chat_view, &model, &p)?
             }
-            #[cfg(feature = "anthropic")]
-            Translation::MessagesToChat => inbound::translate_chat_request(view, &model, p.stream_usage)?,
-            #[cfg(feature = "gemini")]
-            Translation::ChatToGemini => gemini::request::translate_request(view, &p.endpoint.options.gemini)?,
-            #[cfg(feature = "dashscope")]
-            Translation::ChatToDashScope => {
-                let r = dashscope::request::translate_request(view, &model, &p.endpoint.options.qwen)?;
-                self.multimodal = r.multimodal;
-                crate::dialect::Translated { body: r.body, stream: r.stream, include_usage: r.include_usage }
-            }
-            // Settings are generation parameters: they do not apply to embeddings and rerank.
-            #[cfg(feature = "dashscope")]
-            Translation::EmbeddingsToDashScope => {
-                self.embeddings_base64 = dashscope::embeddings::wants_base64(body);
-                let body = dashscope::embeddings::build_request(body, &model)?;
-                return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
-            }
-            #[cfg(feature = "dashscope")]
-            Translation::RerankToDashScope => {
-                let body = dashscope::rerank::build_request(body, &model)?;
-                return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
-            }
-            #[cfg(feature = "gemini")]
-            Translation::EmbeddingsToGemini => {
-                self.embeddings_base64 = gemini::embeddings::wants_base64(body);
-                let body = gemini::embeddings::build_request(body, &model)?;
-                return Ok(openai::Prepared { body: Some(body), model, ..openai::Prepared::default() });
-            }
-            #[allow(unreachable_patterns)]
-            _ => return Err(not_built()),
+            (None, Some(translator)) => translator.request(view, &model, &p)?,
+            (None, None) => return openai::prepare_request(ApiKind::ChatCompletions, view.input(), &p),
         };
-        Ok(openai::Prepared::translated(t, model, p))
+        self.multimodal = t.multimodal;
+        self.embeddings_base64 = t.base64;
+        if self.route.translator.is_none_or(|t| t.takes_settings()) {
+            Ok(openai::Prepared::translated(t, model, &p))
+        } else {
+            Ok(openai::Prepared { body: Some(t.body), model, ..openai::Prepared::default() })
+        }
     }
 
     /// Whether the response needs the core at all; when false the glue skips the response
     /// callbacks' host calls and the response passes through untouched.
     pub fn needs_response(&self) -> bool {
-        self.usage_filter.is_some() || self.translation != Translation::None
+        self.usage_filter.is_some() || self.route.translates()
     }
 
     /// The upstream's response headers. `now` (Unix seconds) stamps translated responses.
@@ -426,35 +386,25 @@ impl Exchange {
         let is_sse =
             content_type.is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
         let ok = (200..300).contains(&status);
-        if self.translation != Translation::None {
+        if self.route.translates() {
             let ctx = TranslateCtx {
                 model: self.model.clone(),
                 created: now,
                 random: self.random,
                 include_usage: self.include_usage,
+                base64: self.embeddings_base64,
             };
-            // Only chat has stream translators; an embeddings or rerank answer labelled as a
-            // stream is buffered and translated (or refused) like any other body.
-            let chat = matches!(
-                self.translation,
-                Translation::ChatToMessages
-                    | Translation::MessagesToChat
-                    | Translation::ChatToGemini
-                    | Translation::ChatToDashScope
-            );
-            if ok && is_sse && chat {
-                self.stream_translator = stream_translator(self.translation, ctx);
-                if self.stream_translator.is_some() {
+            if ok && is_sse {
+                if let Some(stream) = self.stream_translator(&ctx) {
+                    self.stream_translator = Some(stream);
                     return ResponsePlan {
                         edits: vec![HeaderEdit::remove("content-length")],
                         mode: ResponseMode::Stream,
                     };
                 }
-                // A translator this build leaves out (a guard: the configuration rejects such
-                // providers): the buffered path answers with an error.
-                self.buffered_status = status;
-                return ResponsePlan { edits: Vec::new(), mode: ResponseMode::Buffer };
             }
+            // Also an embeddings or rerank answer labelled as a stream: buffered and translated
+            // (or refused) like any other body.
             self.buffered_status = status;
             self.translate_ctx = Some(ctx);
             return ResponsePlan { edits: Vec::new(), mode: ResponseMode::Buffer };
@@ -493,13 +443,53 @@ impl Exchange {
     pub fn response_body(&mut self, body: &[u8]) -> BodyPlan {
         let status = self.buffered_status;
         let ctx = self.translate_ctx.take().unwrap_or_default();
-        let (status, out) = translate_response(self.translation, status, body, &ctx, self.embeddings_base64);
+        let (status, out) = self.translate_response(status, body, &ctx);
         let edits = vec![
             HeaderEdit::set(":status", status.to_string()),
             HeaderEdit::set("content-type", "application/json"),
             HeaderEdit::set("content-length", out.len().to_string()),
         ];
         BodyPlan { edits, body: Some(out) }
+    }
+
+    /// A stream through the hub: the provider's events to chat chunks, chat chunks to the
+    /// client's events. `None` when the API does not stream (embeddings, rerank).
+    fn stream_translator(&self, ctx: &TranslateCtx) -> Option<Box<dyn StreamTranslator>> {
+        let upstream = match self.route.translator {
+            Some(t) => Some(t.stream(ctx.clone())?),
+            None => None,
+        };
+        match (upstream, self.route.ingress) {
+            (Some(upstream), Some(ingress)) => Some(Box::new(Chain::new(upstream, ingress.stream(ctx.clone())))),
+            (Some(upstream), None) => Some(upstream),
+            (None, Some(ingress)) => Some(ingress.stream(ctx.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// A buffered answer through the hub: the provider's to OpenAI's (translator), OpenAI's to
+    /// the client's (ingress). Errors keep their status; the filter's own are in the client's
+    /// shape. Returns (status, body).
+    fn translate_response(&self, status: u16, body: &[u8], ctx: &TranslateCtx) -> (u16, Vec<u8>) {
+        let ok = |s: u16| (200..300).contains(&s);
+        let openai: Result<(u16, Cow<'_, [u8]>), ProxyError> = match self.route.translator {
+            Some(t) if ok(status) => t.response(body, ctx).map(|b| (status, Cow::Owned(b))),
+            Some(t) => {
+                let (s, b) = t.error(status, body);
+                Ok((s, Cow::Owned(b)))
+            }
+            None => Ok((status, Cow::Borrowed(body))),
+        };
+        match (self.route.ingress, openai) {
+            (None, Ok((s, b))) => (s, b.into_owned()),
+            (None, Err(e)) => (e.status, e.to_openai_json()),
+            (Some(ingress), Err(e)) => (e.status, ingress.error(&e)),
+            (Some(ingress), Ok((s, b))) if ok(s) => match ingress.response(&b, ctx) {
+                Ok(out) => (s, out),
+                Err(e) => (e.status, ingress.error(&e)),
+            },
+            (Some(ingress), Ok((s, b))) => ingress.error_from_openai(s, &b),
+        }
     }
 
     /// The API of this request (`None` under `protocol: original`).
@@ -553,8 +543,10 @@ impl Exchange {
             full.push('/');
         }
         // Gemini streams SSE only when asked for it.
-        let sse = self.translation == Translation::ChatToGemini && self.stream;
-        let configured = if sse { merge_query(&p.endpoint.query, "alt=sse") } else { p.endpoint.query.clone() };
+        let configured = match self.route.translator.and_then(|t| t.stream_query()).filter(|_| self.stream) {
+            Some(q) => merge_query(&p.endpoint.query, q),
+            None => p.endpoint.query.clone(),
+        };
         let query = merge_query(&configured, &self.client_query);
         if !query.is_empty() {
             full.push('?');
@@ -562,104 +554,6 @@ impl Exchange {
         }
         full
     }
-}
-
-/// A local reply in the client's protocol: Anthropic's error shape on `/v1/messages`.
-fn reply_for(api: Option<ApiKind>, e: ProxyError) -> LocalReply {
-    #[cfg(feature = "anthropic")]
-    if api == Some(ApiKind::Messages) {
-        return LocalReply { status: e.status, content_type: "application/json", body: inbound::anthropic_error(&e) };
-    }
-    #[cfg(not(feature = "anthropic"))]
-    let _ = api;
-    e.into()
-}
-
-/// A buffered response body in the client's API: (status, body).
-// A build without some translators leaves their arguments unread.
-#[cfg_attr(
-    not(all(feature = "anthropic", feature = "gemini", feature = "dashscope")),
-    allow(unused_variables, unreachable_code)
-)]
-fn translate_response(
-    translation: Translation,
-    status: u16,
-    body: &[u8],
-    ctx: &TranslateCtx,
-    embeddings_base64: bool,
-) -> (u16, Vec<u8>) {
-    match (translation, (200..300).contains(&status)) {
-        #[cfg(feature = "anthropic")]
-        (Translation::ChatToMessages, true) => answered(status, from_messages::translate_response(body, ctx)),
-        #[cfg(feature = "anthropic")]
-        (Translation::ChatToMessages, false) => from_messages::translate_error(status, body),
-        #[cfg(feature = "anthropic")]
-        (Translation::MessagesToChat, true) => match inbound::translate_chat_response(body, ctx) {
-            Ok(b) => (status, b),
-            Err(e) => (e.status, inbound::anthropic_error(&e)),
-        },
-        #[cfg(feature = "anthropic")]
-        (Translation::MessagesToChat, false) => inbound::translate_chat_error(status, body),
-        #[cfg(feature = "gemini")]
-        (Translation::ChatToGemini, true) => answered(status, gemini::response::translate_response(body, ctx)),
-        #[cfg(feature = "gemini")]
-        (Translation::EmbeddingsToGemini, true) => {
-            answered(status, gemini::embeddings::translate_response_encoded(body, ctx, embeddings_base64))
-        }
-        #[cfg(feature = "gemini")]
-        (Translation::ChatToGemini | Translation::EmbeddingsToGemini, false) => {
-            gemini::response::translate_error(status, body)
-        }
-        #[cfg(feature = "dashscope")]
-        (Translation::ChatToDashScope, true) => answered(status, dashscope::response::translate_response(body, ctx)),
-        #[cfg(feature = "dashscope")]
-        (Translation::EmbeddingsToDashScope, true) => {
-            answered(status, dashscope::embeddings::translate_response_encoded(body, ctx, embeddings_base64))
-        }
-        #[cfg(feature = "dashscope")]
-        (Translation::RerankToDashScope, true) => answered(status, dashscope::rerank::translate_response(body, ctx)),
-        #[cfg(feature = "dashscope")]
-        (Translation::ChatToDashScope | Translation::EmbeddingsToDashScope | Translation::RerankToDashScope, false) => {
-            dashscope::response::translate_error(status, body)
-        }
-        (Translation::None, _) => (status, body.to_vec()),
-        #[allow(unreachable_patterns)]
-        _ => answered(status, Err(not_built())),
-    }
-}
-
-/// A translated body, or in its place our error as an OpenAI error.
-fn answered(status: u16, translated: Result<Vec<u8>, ProxyError>) -> (u16, Vec<u8>) {
-    match translated {
-        Ok(b) => (status, b),
-        Err(e) => (e.status, e.to_openai_json()),
-    }
-}
-
-/// The stream translator for a translated chat stream.
-// A build without some translators leaves their arguments unread.
-#[cfg_attr(
-    not(all(feature = "anthropic", feature = "gemini", feature = "dashscope")),
-    allow(unused_variables, unreachable_code)
-)]
-fn stream_translator(translation: Translation, ctx: TranslateCtx) -> Option<Box<dyn StreamTranslator>> {
-    match translation {
-        #[cfg(feature = "anthropic")]
-        Translation::ChatToMessages => Some(Box::new(messages_stream::MessagesToChatStream::new(ctx))),
-        #[cfg(feature = "anthropic")]
-        Translation::MessagesToChat => Some(Box::new(inbound::ChatToMessagesStream::new(ctx))),
-        #[cfg(feature = "gemini")]
-        Translation::ChatToGemini => Some(Box::new(gemini::stream::GeminiToChatStream::new(ctx))),
-        #[cfg(feature = "dashscope")]
-        Translation::ChatToDashScope => Some(Box::new(dashscope::stream::DashScopeToChatStream::new(ctx))),
-        _ => None,
-    }
-}
-
-/// A translation this build leaves out. The configuration rejects providers that would need
-/// one, so this is only a guard.
-fn not_built() -> ProxyError {
-    ProxyError::new(500, "api_error", "this build of ai-proxy leaves out the translator this request needs")
 }
 
 fn strip_base<'a>(path: &'a str, base: &str) -> &'a str {
@@ -727,7 +621,7 @@ mod tests {
             has_body: true,
         };
         match (Exchange::start(provider, &head, 0), cfg!(feature = "anthropic")) {
-            (Ok((ex, _)), true) => assert_eq!(ex.translation, Translation::MessagesToChat),
+            (Ok((ex, _)), true) => assert!(ex.route.ingress.is_some() && ex.route.translator.is_none()),
             (Err(reply), false) => {
                 assert_eq!(reply.status, 404);
                 assert!(String::from_utf8_lossy(&reply.body).contains("cargo feature `anthropic`"));

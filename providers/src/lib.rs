@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod error;
 pub mod exchange;
 pub mod headers;
+pub mod ingress;
 pub mod json;
 pub mod providers;
 pub mod stream;

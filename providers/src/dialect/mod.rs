@@ -1,6 +1,11 @@
 //! Wire protocols. A provider speaks one dialect; the dialect decides how a request body is
 //! built, where `customSettings` land, and how responses and streams come back.
 
+use crate::api::ApiKind;
+use crate::config::ProviderConfig;
+use crate::error::ProxyError;
+use crate::json::ObjectView;
+
 pub mod anthropic;
 pub mod dashscope;
 pub mod embeddings;
@@ -28,12 +33,69 @@ pub struct DialectOptions {
 }
 
 /// A translated request body and what the rest of the exchange needs to know about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Translated {
     pub body: Vec<u8>,
     pub stream: bool,
     /// The client asked for `stream_options.include_usage`.
     pub include_usage: bool,
+    /// DashScope: the request goes to the multimodal-generation endpoint.
+    pub multimodal: bool,
+    /// Embeddings: the client asked for `encoding_format: base64`.
+    pub base64: bool,
+}
+
+/// One API of a provider wire protocol, translated to and from the OpenAI form of that API:
+/// the egress half of the hub (the client's protocol is the ingress half, `crate::ingress`).
+/// One static value per (dialect, API), registered in `translator`.
+pub trait Translator: Sync + std::fmt::Debug {
+    /// The API called upstream and its resource path (for `PathRule::Base` providers).
+    fn upstream(&self, api: ApiKind) -> (ApiKind, &'static str) {
+        (api, "")
+    }
+    /// The upstream body from an OpenAI request body, for the mapped `model`.
+    fn request(&self, view: &ObjectView<'_>, model: &str, p: &ProviderConfig) -> Result<Translated, ProxyError>;
+    /// A 2xx upstream body as the OpenAI answer.
+    fn response(&self, body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError>;
+    /// An upstream error body as an OpenAI error: (status, body).
+    fn error(&self, status: u16, body: &[u8]) -> (u16, Vec<u8>);
+    /// The upstream stream as OpenAI chunks; `None`: this API does not stream (its answer is
+    /// buffered and translated whatever its content type).
+    fn stream(&self, _ctx: TranslateCtx) -> Option<Box<dyn StreamTranslator>> {
+        None
+    }
+    /// `customSettings` apply: they are generation parameters (chat), not embeddings'.
+    fn takes_settings(&self) -> bool {
+        true
+    }
+    /// A query parameter the upstream needs to stream (Gemini's `alt=sse`).
+    fn stream_query(&self) -> Option<&'static str> {
+        None
+    }
+    /// A header the upstream needs to stream (DashScope's `x-dashscope-sse: enable`).
+    fn stream_header(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+}
+
+/// The registry of translators: the only place that knows which (dialect, API) pairs this
+/// build can translate. The OpenAI wire has none: its bodies get byte-level edits.
+pub fn translator(dialect: Dialect, api: ApiKind) -> Option<&'static dyn Translator> {
+    match (dialect, api) {
+        #[cfg(feature = "anthropic")]
+        (Dialect::Anthropic, ApiKind::ChatCompletions) => Some(&anthropic::CHAT),
+        #[cfg(feature = "gemini")]
+        (Dialect::Gemini, ApiKind::ChatCompletions) => Some(&gemini::CHAT),
+        #[cfg(feature = "gemini")]
+        (Dialect::Gemini, ApiKind::Embeddings) => Some(&gemini::EMBEDDINGS),
+        #[cfg(feature = "dashscope")]
+        (Dialect::DashScope, ApiKind::ChatCompletions) => Some(&dashscope::CHAT),
+        #[cfg(feature = "dashscope")]
+        (Dialect::DashScope, ApiKind::Embeddings) => Some(&dashscope::EMBEDDINGS),
+        #[cfg(feature = "dashscope")]
+        (Dialect::DashScope, ApiKind::Rerank) => Some(&dashscope::RERANK),
+        _ => None,
+    }
 }
 
 impl Dialect {
@@ -97,6 +159,8 @@ pub struct TranslateCtx {
     pub random: u64,
     /// The client asked for `stream_options.include_usage` (OpenAI ingress).
     pub include_usage: bool,
+    /// Embeddings: answer with base64 vectors.
+    pub base64: bool,
 }
 
 /// A per-request, stateful stream translation: upstream SSE bytes in, client SSE bytes out.

@@ -352,7 +352,13 @@ mod tests {
     use serde_json::{json, Value};
 
     fn ctx() -> TranslateCtx {
-        TranslateCtx { model: "claude-mapped".into(), created: 1_700_000_000, random: 0xabc, include_usage: false }
+        TranslateCtx {
+            model: "claude-mapped".into(),
+            created: 1_700_000_000,
+            random: 0xabc,
+            include_usage: false,
+            ..TranslateCtx::default()
+        }
     }
 
     fn translate(body: &Value) -> Value {

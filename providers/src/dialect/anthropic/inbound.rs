@@ -218,7 +218,7 @@ pub fn translate_chat_request(
         out.raw(key, m.value.get());
     }
 
-    Ok(Translated { body: out.finish(), stream, include_usage })
+    Ok(Translated { body: out.finish(), stream, include_usage, ..Translated::default() })
 }
 
 /// A member of the request that does not have the shape the Messages API gives it.
@@ -1718,7 +1718,13 @@ mod tests {
     use super::*;
 
     fn ctx() -> TranslateCtx {
-        TranslateCtx { model: "deepseek-chat".into(), created: 1_700_000_000, random: 0xabc, include_usage: true }
+        TranslateCtx {
+            model: "deepseek-chat".into(),
+            created: 1_700_000_000,
+            random: 0xabc,
+            include_usage: true,
+            ..TranslateCtx::default()
+        }
     }
 
     fn body(t: &Translated) -> &str {

@@ -271,7 +271,7 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
         }
     }
     out.push(b'}');
-    Ok(Translated { body: out, stream, include_usage })
+    Ok(Translated { body: out, stream, include_usage, ..Translated::default() })
 }
 
 // ---------------------------------------------------------------------------------------------

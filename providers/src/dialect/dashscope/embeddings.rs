@@ -194,7 +194,13 @@ mod tests {
     use serde_json::{json, Value};
 
     fn ctx() -> TranslateCtx {
-        TranslateCtx { model: "text-embedding-v4".into(), created: 1_700_000_000, random: 0, include_usage: false }
+        TranslateCtx {
+            model: "text-embedding-v4".into(),
+            created: 1_700_000_000,
+            random: 0,
+            include_usage: false,
+            ..TranslateCtx::default()
+        }
     }
 
     fn build(body: &str) -> Result<String, ProxyError> {

@@ -187,7 +187,13 @@ mod tests {
     use serde_json::Value;
 
     fn ctx() -> TranslateCtx {
-        TranslateCtx { model: "gte-rerank-v2".into(), created: 1_700_000_000, random: 0, include_usage: false }
+        TranslateCtx {
+            model: "gte-rerank-v2".into(),
+            created: 1_700_000_000,
+            random: 0,
+            include_usage: false,
+            ..TranslateCtx::default()
+        }
     }
 
     fn build(body: &str) -> Result<String, ProxyError> {

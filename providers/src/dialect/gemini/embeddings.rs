@@ -146,7 +146,13 @@ mod tests {
     use serde_json::{json, Value};
 
     fn ctx() -> TranslateCtx {
-        TranslateCtx { model: "gemini-embedding-001".into(), created: 1_700_000_000, random: 0, include_usage: false }
+        TranslateCtx {
+            model: "gemini-embedding-001".into(),
+            created: 1_700_000_000,
+            random: 0,
+            include_usage: false,
+            ..TranslateCtx::default()
+        }
     }
 
     fn build(body: &str) -> Result<String, ProxyError> {

@@ -22,3 +22,63 @@ pub struct GeminiOptions {
 
 /// API version when neither `geminiApiVersion` nor `apiVersion` is configured.
 pub const DEFAULT_API_VERSION: &str = "v1beta";
+
+/// OpenAI chat in front of `generateContent` / `streamGenerateContent?alt=sse`.
+#[cfg(feature = "gemini")]
+#[derive(Debug)]
+pub struct Chat;
+
+#[cfg(feature = "gemini")]
+pub static CHAT: Chat = Chat;
+
+/// OpenAI embeddings in front of `batchEmbedContents`.
+#[cfg(feature = "gemini")]
+#[derive(Debug)]
+pub struct Embeddings;
+
+#[cfg(feature = "gemini")]
+pub static EMBEDDINGS: Embeddings = Embeddings;
+
+#[cfg(feature = "gemini")]
+mod translators {
+    use super::{embeddings, request, response, stream, Chat, Embeddings};
+    use crate::config::ProviderConfig;
+    use crate::dialect::{StreamTranslator, TranslateCtx, Translated, Translator};
+    use crate::error::ProxyError;
+    use crate::json::ObjectView;
+
+    impl Translator for Chat {
+        fn request(&self, view: &ObjectView<'_>, _model: &str, p: &ProviderConfig) -> Result<Translated, ProxyError> {
+            request::translate_request(view, &p.endpoint.options.gemini)
+        }
+        fn response(&self, body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
+            response::translate_response(body, ctx)
+        }
+        fn error(&self, status: u16, body: &[u8]) -> (u16, Vec<u8>) {
+            response::translate_error(status, body)
+        }
+        fn stream(&self, ctx: TranslateCtx) -> Option<Box<dyn StreamTranslator>> {
+            Some(Box::new(stream::GeminiToChatStream::new(ctx)))
+        }
+        fn stream_query(&self) -> Option<&'static str> {
+            Some("alt=sse")
+        }
+    }
+
+    impl Translator for Embeddings {
+        fn request(&self, view: &ObjectView<'_>, model: &str, _p: &ProviderConfig) -> Result<Translated, ProxyError> {
+            let body = view.input();
+            let base64 = embeddings::wants_base64(body);
+            Ok(Translated { body: embeddings::build_request(body, model)?, base64, ..Translated::default() })
+        }
+        fn response(&self, body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
+            embeddings::translate_response_encoded(body, ctx, ctx.base64)
+        }
+        fn error(&self, status: u16, body: &[u8]) -> (u16, Vec<u8>) {
+            response::translate_error(status, body)
+        }
+        fn takes_settings(&self) -> bool {
+            false
+        }
+    }
+}

@@ -274,7 +274,7 @@ pub fn translate_request(view: &ObjectView<'_>, opts: &GeminiOptions) -> Result<
         }
     }
     out.push(b'}');
-    Ok(Translated { body: out, stream, include_usage })
+    Ok(Translated { body: out, stream, include_usage, ..Translated::default() })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -281,7 +281,13 @@ mod tests {
     use super::*;
 
     fn ctx(include_usage: bool) -> TranslateCtx {
-        TranslateCtx { model: "gemini-mapped".into(), created: 1_700_000_000, random: 0xabc, include_usage }
+        TranslateCtx {
+            model: "gemini-mapped".into(),
+            created: 1_700_000_000,
+            random: 0xabc,
+            include_usage,
+            ..TranslateCtx::default()
+        }
     }
 
     /// Translates a stream fed as the given chunks.
