@@ -1,18 +1,15 @@
-//! Anthropic Messages (https://docs.anthropic.com/en/api/messages), both directions:
-//! - `to_messages` / `from_messages` / `messages_stream`: an OpenAI chat client in front of
-//!   `type: claude` (OpenAI chat → Messages request; Messages response, stream and errors →
-//!   OpenAI);
-//! - `inbound`: an Anthropic client (`/v1/messages`) in front of an OpenAI-wire provider
-//!   (Messages → chat request; chat response, stream and errors → Messages).
+//! Anthropic Messages (https://docs.anthropic.com/en/api/messages) as a provider wire: OpenAI
+//! chat in front of `type: claude` (chat → Messages request; Messages response, stream and
+//! errors → OpenAI). Anthropic *clients* are the ingress `crate::ingress::anthropic`.
 
 #[cfg(feature = "anthropic")]
-pub mod from_messages;
+pub mod request;
 #[cfg(feature = "anthropic")]
-pub mod inbound;
+mod request_shapes;
 #[cfg(feature = "anthropic")]
-pub mod messages_stream;
+pub mod response;
 #[cfg(feature = "anthropic")]
-pub mod to_messages;
+pub mod stream;
 
 /// `anthropic-version` when `claudeVersion` is not configured.
 pub const DEFAULT_VERSION: &str = "2023-06-01";
@@ -30,7 +27,7 @@ pub static CHAT: Chat = Chat;
 
 #[cfg(feature = "anthropic")]
 mod chat {
-    use super::{from_messages, messages_stream, to_messages, Chat, DEFAULT_MAX_TOKENS};
+    use super::{request, response, stream, Chat, DEFAULT_MAX_TOKENS};
     use crate::api::ApiKind;
     use crate::config::ProviderConfig;
     use crate::dialect::{StreamTranslator, TranslateCtx, Translated, Translator};
@@ -42,17 +39,17 @@ mod chat {
             (ApiKind::Messages, "/messages")
         }
         fn request(&self, view: &ObjectView<'_>, model: &str, _p: &ProviderConfig) -> Result<Translated, ProxyError> {
-            let opts = to_messages::RequestOptions { default_max_tokens: DEFAULT_MAX_TOKENS };
-            to_messages::translate_request(view, model, &opts)
+            let opts = request::RequestOptions { default_max_tokens: DEFAULT_MAX_TOKENS };
+            request::translate_request(view, model, &opts)
         }
         fn response(&self, body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-            from_messages::translate_response(body, ctx)
+            response::translate_response(body, ctx)
         }
         fn error(&self, status: u16, body: &[u8]) -> (u16, Vec<u8>) {
-            from_messages::translate_error(status, body)
+            response::translate_error(status, body)
         }
         fn stream(&self, ctx: TranslateCtx) -> Option<Box<dyn StreamTranslator>> {
-            Some(Box::new(messages_stream::MessagesToChatStream::new(ctx)))
+            Some(Box::new(stream::MessagesToChatStream::new(ctx)))
         }
     }
 }

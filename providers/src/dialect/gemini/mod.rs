@@ -8,6 +8,8 @@ pub mod request;
 #[cfg(feature = "gemini")]
 pub mod response;
 #[cfg(feature = "gemini")]
+pub mod schema;
+#[cfg(feature = "gemini")]
 pub mod stream;
 
 /// Configuration that shapes the translated request (read with the configuration, so that it

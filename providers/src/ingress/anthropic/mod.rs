@@ -2,7 +2,10 @@
 //! any provider: Messages request → chat request; chat answer, stream and errors → Messages.
 //! In front of `type: claude` the exchange passes the request through instead.
 
-use crate::dialect::anthropic::inbound;
+pub mod request;
+pub mod response;
+pub mod stream;
+
 use crate::dialect::{StreamTranslator, TranslateCtx, Translated};
 use crate::error::ProxyError;
 use crate::ingress::Ingress;
@@ -15,19 +18,19 @@ pub static MESSAGES: Messages = Messages;
 
 impl Ingress for Messages {
     fn request(&self, view: &ObjectView<'_>, model: &str, stream_usage: bool) -> Result<Translated, ProxyError> {
-        inbound::translate_chat_request(view, model, stream_usage)
+        request::translate_chat_request(view, model, stream_usage)
     }
     fn response(&self, chat: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
-        inbound::translate_chat_response(chat, ctx)
+        response::translate_chat_response(chat, ctx)
     }
     fn error_from_openai(&self, status: u16, body: &[u8]) -> (u16, Vec<u8>) {
-        inbound::translate_chat_error(status, body)
+        response::translate_chat_error(status, body)
     }
     fn error(&self, e: &ProxyError) -> Vec<u8> {
-        inbound::anthropic_error(e)
+        response::anthropic_error(e)
     }
     fn stream(&self, ctx: TranslateCtx) -> Box<dyn StreamTranslator> {
-        Box::new(inbound::ChatToMessagesStream::new(ctx))
+        Box::new(stream::ChatToMessagesStream::new(ctx))
     }
     fn protocol_headers(&self) -> &'static [&'static str] {
         &["anthropic-version", "anthropic-beta"]

@@ -1,0 +1,824 @@
+//! Anthropic Messages request → OpenAI chat request.
+//!
+//! Request decisions (Anthropic Messages reference, <https://docs.anthropic.com/en/api/messages>):
+//! - `system` (string or text blocks) → one leading `system` message, blocks joined with "\n\n".
+//!   Claude Code's `x-anthropic-billing-header: …` attribution block is dropped: it is meant for
+//!   Anthropic's servers, changes on every request (its `cch=` hash) and so defeats the prefix
+//!   caches of OpenAI-wire providers.
+//! - `tool_result` blocks → one `tool` message each, before the rest of the user turn. OpenAI has
+//!   no error flag: `is_error: true` prefixes the content with "Error: ". Images inside a tool
+//!   result (Claude Code's Read tool returns screenshots that way) cannot go in a `tool` message,
+//!   so they open the user message that follows the tool messages.
+//! - `thinking` / `redacted_thinking` blocks of earlier assistant turns are dropped: their
+//!   signatures only mean something to Anthropic, and OpenAI-wire providers either reject
+//!   `reasoning_content` in input or ignore it.
+//! - `document` blocks: plain-text sources become text parts; other sources (PDF, files) → 400.
+//! - Server tools (`type` other than `custom`, e.g. `web_search_20250305`) and `mcp_servers` →
+//!   400: silently dropping a tool changes what the model can do.
+//! - `top_k`, `service_tier` (Anthropic's values differ from OpenAI's), `container`,
+//!   `context_management` and the Bedrock/Vertex `anthropic_version` / `anthropic_beta` are
+//!   Anthropic-only and not sent. `cache_control` is kept on text parts
+//!   (providers with prompt caching read it there) and dropped elsewhere.
+//! - `thinking: {type: enabled, budget_tokens}` → `reasoning_effort` (< 4096 low, < 16384
+//!   medium, else high); `output_config.effort` wins when present (`xhigh`/`max` → `high`).
+//!   `output_config.format` (or the beta `output_format`) `json_schema` → `response_format`
+//!   `json_schema` (not `strict`: OpenAI's strict mode rejects schemas Anthropic accepts).
+//! - Several text blocks of an assistant turn are joined with "\n\n" into one string (like the
+//!   system blocks); an assistant turn left empty (only thinking) is not sent. A final assistant
+//!   turn (Anthropic's prefill) is sent as an ordinary earlier turn: OpenAI has no prefill.
+//! - Members that are not part of the Messages API pass through unchanged, unless they collide
+//!   with a member this translation writes (ours wins).
+
+use crate::dialect::Translated;
+use crate::error::ProxyError;
+use crate::json::write_str as push_str;
+use crate::json::{as_array, as_object, as_str, ObjectView};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+// JSON is read through `ObjectView` and written by hand rather than through derived serde
+// structs: each derived struct costs kilobytes of Wasm, and V8 turns every byte of the module
+// into about 20 bytes of Envoy memory. The readers keep serde's rules: an absent or `null`
+// optional member is `None`, a member of the wrong type is an error, unknown members are
+// ignored.
+
+/// Messages API members that are translated (or deliberately dropped); everything else passes.
+const MESSAGES_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "system",
+    "max_tokens",
+    "stop_sequences",
+    "stream",
+    "temperature",
+    "top_p",
+    "top_k",
+    "metadata",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "service_tier",
+    "container",
+    "context_management",
+    "mcp_servers",
+    "output_config",
+    "output_format",
+    // Anthropic body fields on Bedrock and Vertex AI.
+    "anthropic_version",
+    "anthropic_beta",
+];
+
+const BILLING_HEADER: &str = "x-anthropic-billing-header:";
+
+/// A Messages request body (already validated as a JSON object) → an OpenAI chat body for
+/// `model`. `stream_usage`: the upstream accepts `stream_options.include_usage` (needed to
+/// report usage in `message_delta`).
+pub fn build_chat_request(body: &[u8], model: &str, stream_usage: bool) -> Result<Translated, ProxyError> {
+    translate_chat_request(&crate::dialect::openai::parse_body(body)?, model, stream_usage)
+}
+
+/// The same over a body already parsed (the exchange parses it once for all steps).
+pub fn translate_chat_request(
+    view: &ObjectView<'_>,
+    model: &str,
+    stream_usage: bool,
+) -> Result<Translated, ProxyError> {
+    let mut out = ObjWriter::new(view.input().len() + 256);
+    push_str(out.member("model"), model);
+
+    let mut messages: Vec<ChatMessage<'_>> = Vec::new();
+    if let Some(raw) = view.get("system") {
+        if let Some(system) = system_text(raw)? {
+            messages.push(ChatMessage::plain("system", OutContent::Text(Cow::Owned(system))));
+        }
+    }
+    let raw_messages = view
+        .get("messages")
+        .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
+    let input = read_messages(raw_messages).map_err(|e| invalid("messages", &e))?;
+    for (i, m) in input.iter().enumerate() {
+        convert_message(i, m, &mut messages)?;
+    }
+    write_chat_messages(out.member("messages"), &messages);
+
+    for key in ["max_tokens", "temperature", "top_p"] {
+        if let Some(raw) = view.value(key) {
+            out.raw(key, raw.get());
+        }
+    }
+    if let Some(raw) = view.value("stop_sequences") {
+        let stop = read_strings(raw).map_err(|e| invalid("stop_sequences", &e))?;
+        if !stop.is_empty() {
+            let buf = out.member("stop");
+            buf.push(b'[');
+            for (n, s) in stop.iter().enumerate() {
+                if n > 0 {
+                    buf.push(b',');
+                }
+                push_str(buf, s);
+            }
+            buf.push(b']');
+        }
+    }
+    let stream = view
+        .get_bool("stream")
+        .map_err(|_| ProxyError::invalid_request("`stream` must be a boolean").with_param("stream"))?;
+    if let Some(stream) = stream {
+        out.raw("stream", if stream { "true" } else { "false" });
+    }
+    let stream = stream.unwrap_or(false);
+    let include_usage = stream && stream_usage;
+    if include_usage {
+        out.raw("stream_options", r#"{"include_usage":true}"#);
+    }
+
+    let tools = match view.value("tools") {
+        Some(raw) => convert_tools(read_tools(raw).map_err(|e| invalid("tools", &e))?)?,
+        None => Vec::new(),
+    };
+    if !tools.is_empty() {
+        write_tools(out.member("tools"), &tools);
+        if let Some(raw) = view.value("tool_choice") {
+            let choice = read_tool_choice(raw).map_err(|e| invalid("tool_choice", &e))?;
+            write_tool_choice(out.member("tool_choice"), &choice)?;
+            if choice.disable_parallel_tool_use == Some(true) {
+                out.raw("parallel_tool_calls", "false");
+            }
+        }
+    }
+
+    let output_config = match view.value("output_config") {
+        Some(raw) => Some(read_output_config(raw).map_err(|e| invalid("output_config", &e))?),
+        None => None,
+    };
+    let mut effort = output_config.as_ref().and_then(|c| c.effort.as_deref()).map(effort_level);
+    if effort.is_none() {
+        if let Some(raw) = view.value("thinking") {
+            let thinking = read_thinking(raw).map_err(|e| invalid("thinking", &e))?;
+            if thinking.kind == "enabled" {
+                effort = Some(budget_effort(thinking.budget_tokens.unwrap_or(0)));
+            }
+        }
+    }
+    if let Some(effort) = effort {
+        push_str(out.member("reasoning_effort"), effort);
+    }
+    let format = match output_config.and_then(|c| c.format) {
+        Some(f) => Some(f),
+        None => match view.value("output_format") {
+            Some(raw) => Some(read_format(raw).map_err(|e| invalid("output_format", &e))?),
+            None => None,
+        },
+    };
+    if let Some(format) = format {
+        let schema = response_format_schema(&format)?;
+        let buf = out.member("response_format");
+        buf.extend_from_slice(br#"{"type":"json_schema","json_schema":{"name":"response","schema":"#);
+        buf.extend_from_slice(schema.get().as_bytes());
+        buf.extend_from_slice(b"}}");
+    }
+
+    if let Some(raw) = view.value("metadata") {
+        let metadata = object_of(raw).map_err(|e| invalid("metadata", &e))?;
+        if let Some(user) = opt_str(&metadata, "user_id").map_err(|e| invalid("metadata", &e))? {
+            push_str(out.member("user"), &user);
+        }
+    }
+    if let Some(raw) = view.value("mcp_servers") {
+        let servers = array_of(raw).map_err(|e| invalid("mcp_servers", &e))?;
+        if !servers.is_empty() {
+            return Err(ProxyError::invalid_request("`mcp_servers` is not supported by this provider")
+                .with_param("mcp_servers"));
+        }
+    }
+
+    // Pass-through: members unknown to the Messages API, last duplicate wins, ours win.
+    let members = view.members();
+    for (i, m) in members.iter().enumerate() {
+        let key: &str = &m.key;
+        let later_duplicate = members.iter().skip(i + 1).any(|n| n.key == key);
+        if MESSAGES_FIELDS.contains(&key) || later_duplicate || out.has(key) {
+            continue;
+        }
+        out.raw(key, m.value.get());
+    }
+
+    Ok(Translated { body: out.finish(), stream, include_usage, ..Translated::default() })
+}
+
+/// A member of the request that does not have the shape the Messages API gives it.
+fn invalid(param: &'static str, what: &str) -> ProxyError {
+    ProxyError::invalid_request(format!("invalid `{param}`: {what}")).with_param(param)
+}
+
+// Typed reads with serde's error wording: the detail goes into error messages.
+
+pub(super) fn wrong_type(key: &str) -> String {
+    format!("invalid type for `{key}`")
+}
+
+fn object_of(raw: &RawValue) -> Result<ObjectView<'_>, String> {
+    as_object(raw).map_err(|_| "invalid type, expected an object".to_string())
+}
+
+pub(super) fn array_of(raw: &RawValue) -> Result<Vec<&RawValue>, String> {
+    as_array(raw).map_err(|_| "invalid type, expected an array".to_string())
+}
+
+fn opt_str<'a>(o: &ObjectView<'a>, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+    o.get_str(key).map_err(|_| wrong_type(key))
+}
+
+/// A required string member (`null` counts as missing).
+fn req_str<'a>(o: &ObjectView<'a>, key: &str) -> Result<Cow<'a, str>, String> {
+    opt_str(o, key)?.ok_or_else(|| format!("missing field `{key}`"))
+}
+
+fn opt_bool(o: &ObjectView<'_>, key: &str) -> Result<Option<bool>, String> {
+    o.get_bool(key).map_err(|_| wrong_type(key))
+}
+
+fn opt_u64(o: &ObjectView<'_>, key: &str) -> Result<Option<u64>, String> {
+    o.get_u64(key).map_err(|_| wrong_type(key))
+}
+
+/// An array of strings.
+fn read_strings(raw: &RawValue) -> Result<Vec<Cow<'_, str>>, String> {
+    let mut out = Vec::new();
+    for item in array_of(raw)? {
+        out.push(as_str(item).map_err(|_| "invalid type, expected a string".to_string())?);
+    }
+    Ok(out)
+}
+
+/// A JSON object written member by member, remembering which keys it has.
+struct ObjWriter {
+    buf: Vec<u8>,
+    keys: Vec<String>,
+}
+
+impl ObjWriter {
+    fn new(capacity: usize) -> Self {
+        let mut buf = Vec::with_capacity(capacity);
+        buf.push(b'{');
+        ObjWriter { buf, keys: Vec::new() }
+    }
+
+    /// Writes the key of a new member; its value is to be written into the returned buffer.
+    fn member(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.keys.is_empty() {
+            self.buf.push(b',');
+        }
+        push_str(&mut self.buf, key);
+        self.buf.push(b':');
+        self.keys.push(key.to_string());
+        &mut self.buf
+    }
+
+    fn raw(&mut self, key: &str, json: &str) {
+        self.member(key).extend_from_slice(json.as_bytes());
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key)
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.buf.push(b'}');
+        self.buf
+    }
+}
+
+struct InMessage<'a> {
+    role: Cow<'a, str>,
+    content: &'a RawValue,
+}
+
+fn read_messages(raw: &RawValue) -> Result<Vec<InMessage<'_>>, String> {
+    let mut out = Vec::new();
+    for item in array_of(raw)? {
+        let m = object_of(item)?;
+        let role = req_str(&m, "role")?;
+        let content = m.get("content").ok_or_else(|| "missing field `content`".to_string())?;
+        out.push(InMessage { role, content });
+    }
+    Ok(out)
+}
+
+/// One content block of any type; the fields a type does not use stay `None`.
+struct InBlock<'a> {
+    kind: Cow<'a, str>,
+    text: Option<Cow<'a, str>>,
+    cache_control: Option<&'a RawValue>,
+    source: Option<SourceIn<'a>>,
+    id: Option<Cow<'a, str>>,
+    name: Option<Cow<'a, str>>,
+    input: Option<&'a RawValue>,
+    tool_use_id: Option<Cow<'a, str>>,
+    content: Option<&'a RawValue>,
+    is_error: Option<bool>,
+}
+
+fn read_block(raw: &RawValue) -> Result<InBlock<'_>, String> {
+    let b = object_of(raw)?;
+    let source = match b.value("source") {
+        Some(raw) => Some(read_source(raw)?),
+        None => None,
+    };
+    Ok(InBlock {
+        kind: req_str(&b, "type")?,
+        text: opt_str(&b, "text")?,
+        cache_control: b.value("cache_control"),
+        source,
+        id: opt_str(&b, "id")?,
+        name: opt_str(&b, "name")?,
+        input: b.value("input"),
+        tool_use_id: opt_str(&b, "tool_use_id")?,
+        content: b.value("content"),
+        is_error: opt_bool(&b, "is_error")?,
+    })
+}
+
+/// An array of content blocks.
+fn read_blocks(raw: &RawValue) -> Result<Vec<InBlock<'_>>, String> {
+    let mut out = Vec::new();
+    for item in array_of(raw)? {
+        out.push(read_block(item)?);
+    }
+    Ok(out)
+}
+
+struct SourceIn<'a> {
+    kind: Cow<'a, str>,
+    media_type: Option<Cow<'a, str>>,
+    data: Option<Cow<'a, str>>,
+    url: Option<Cow<'a, str>>,
+}
+
+fn read_source(raw: &RawValue) -> Result<SourceIn<'_>, String> {
+    let s = object_of(raw)?;
+    Ok(SourceIn {
+        kind: req_str(&s, "type")?,
+        media_type: opt_str(&s, "media_type")?,
+        data: opt_str(&s, "data")?,
+        url: opt_str(&s, "url")?,
+    })
+}
+
+struct ToolIn<'a> {
+    kind: Option<Cow<'a, str>>,
+    name: Option<Cow<'a, str>>,
+    description: Option<Cow<'a, str>>,
+    input_schema: Option<&'a RawValue>,
+    strict: Option<bool>,
+}
+
+fn read_tools(raw: &RawValue) -> Result<Vec<ToolIn<'_>>, String> {
+    let mut out = Vec::new();
+    for item in array_of(raw)? {
+        let t = object_of(item)?;
+        out.push(ToolIn {
+            kind: opt_str(&t, "type")?,
+            name: opt_str(&t, "name")?,
+            description: opt_str(&t, "description")?,
+            input_schema: t.value("input_schema"),
+            strict: opt_bool(&t, "strict")?,
+        });
+    }
+    Ok(out)
+}
+
+struct ToolChoiceIn<'a> {
+    kind: Cow<'a, str>,
+    name: Option<Cow<'a, str>>,
+    disable_parallel_tool_use: Option<bool>,
+}
+
+fn read_tool_choice(raw: &RawValue) -> Result<ToolChoiceIn<'_>, String> {
+    let c = object_of(raw)?;
+    Ok(ToolChoiceIn {
+        kind: req_str(&c, "type")?,
+        name: opt_str(&c, "name")?,
+        disable_parallel_tool_use: opt_bool(&c, "disable_parallel_tool_use")?,
+    })
+}
+
+struct ThinkingIn<'a> {
+    kind: Cow<'a, str>,
+    budget_tokens: Option<u64>,
+}
+
+fn read_thinking(raw: &RawValue) -> Result<ThinkingIn<'_>, String> {
+    let t = object_of(raw)?;
+    Ok(ThinkingIn { kind: req_str(&t, "type")?, budget_tokens: opt_u64(&t, "budget_tokens")? })
+}
+
+struct OutputConfigIn<'a> {
+    effort: Option<Cow<'a, str>>,
+    format: Option<FormatIn<'a>>,
+}
+
+fn read_output_config(raw: &RawValue) -> Result<OutputConfigIn<'_>, String> {
+    let c = object_of(raw)?;
+    let format = match c.value("format") {
+        Some(raw) => Some(read_format(raw)?),
+        None => None,
+    };
+    Ok(OutputConfigIn { effort: opt_str(&c, "effort")?, format })
+}
+
+struct FormatIn<'a> {
+    kind: Cow<'a, str>,
+    schema: Option<&'a RawValue>,
+}
+
+fn read_format(raw: &RawValue) -> Result<FormatIn<'_>, String> {
+    let f = object_of(raw)?;
+    Ok(FormatIn { kind: req_str(&f, "type")?, schema: f.value("schema") })
+}
+
+struct ChatMessage<'a> {
+    role: &'static str,
+    content: OutContent<'a>,
+    tool_calls: Vec<ToolCallOut<'a>>,
+    tool_call_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> ChatMessage<'a> {
+    fn plain(role: &'static str, content: OutContent<'a>) -> Self {
+        ChatMessage { role, content, tool_calls: Vec::new(), tool_call_id: None }
+    }
+}
+
+enum OutContent<'a> {
+    Null,
+    Text(Cow<'a, str>),
+    Parts(Vec<Part<'a>>),
+}
+
+enum Part<'a> {
+    Text { text: Cow<'a, str>, cache_control: Option<&'a RawValue> },
+    ImageUrl { url: Cow<'a, str> },
+}
+
+struct ToolCallOut<'a> {
+    id: Cow<'a, str>,
+    name: Cow<'a, str>,
+    arguments: String,
+}
+
+struct ToolOut<'a> {
+    name: Cow<'a, str>,
+    description: Option<Cow<'a, str>>,
+    parameters: Option<&'a RawValue>,
+    strict: Option<bool>,
+}
+
+/// `[{"role", "content", "tool_calls"?, "tool_call_id"?}, …]`
+fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>]) {
+    out.push(b'[');
+    for (n, m) in messages.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"role\":");
+        push_str(out, m.role);
+        out.extend_from_slice(b",\"content\":");
+        match &m.content {
+            OutContent::Null => out.extend_from_slice(b"null"),
+            OutContent::Text(text) => push_str(out, text),
+            OutContent::Parts(parts) => write_parts(out, parts),
+        }
+        if !m.tool_calls.is_empty() {
+            out.extend_from_slice(b",\"tool_calls\":[");
+            for (k, call) in m.tool_calls.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"id\":");
+                push_str(out, &call.id);
+                out.extend_from_slice(b",\"type\":\"function\",\"function\":{\"name\":");
+                push_str(out, &call.name);
+                out.extend_from_slice(b",\"arguments\":");
+                push_str(out, &call.arguments);
+                out.extend_from_slice(b"}}");
+            }
+            out.push(b']');
+        }
+        if let Some(id) = &m.tool_call_id {
+            out.extend_from_slice(b",\"tool_call_id\":");
+            push_str(out, id);
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+fn write_parts(out: &mut Vec<u8>, parts: &[Part<'_>]) {
+    out.push(b'[');
+    for (n, part) in parts.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        match part {
+            Part::Text { text, cache_control } => {
+                out.extend_from_slice(b"{\"type\":\"text\",\"text\":");
+                push_str(out, text);
+                if let Some(cc) = cache_control {
+                    out.extend_from_slice(b",\"cache_control\":");
+                    out.extend_from_slice(cc.get().as_bytes());
+                }
+                out.push(b'}');
+            }
+            Part::ImageUrl { url } => {
+                out.extend_from_slice(b"{\"type\":\"image_url\",\"image_url\":{\"url\":");
+                push_str(out, url);
+                out.extend_from_slice(b"}}");
+            }
+        }
+    }
+    out.push(b']');
+}
+
+/// `[{"type":"function","function":{"name","description"?,"parameters"?,"strict"?}}, …]`
+fn write_tools(out: &mut Vec<u8>, tools: &[ToolOut<'_>]) {
+    out.push(b'[');
+    for (n, tool) in tools.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"type\":\"function\",\"function\":{\"name\":");
+        push_str(out, &tool.name);
+        if let Some(description) = &tool.description {
+            out.extend_from_slice(b",\"description\":");
+            push_str(out, description);
+        }
+        if let Some(parameters) = tool.parameters {
+            out.extend_from_slice(b",\"parameters\":");
+            out.extend_from_slice(parameters.get().as_bytes());
+        }
+        if let Some(strict) = tool.strict {
+            out.extend_from_slice(if strict { b",\"strict\":true" } else { b",\"strict\":false" });
+        }
+        out.extend_from_slice(b"}}");
+    }
+    out.push(b']');
+}
+
+/// `system`: a string or an array of text blocks → one string (`None` when empty).
+fn system_text(raw: &RawValue) -> Result<Option<String>, ProxyError> {
+    let text = match raw.get().trim_start().as_bytes().first() {
+        Some(b'n') => return Ok(None),
+        Some(b'"') => as_str(raw).map_err(|_| invalid("system", "invalid string"))?.into_owned(),
+        Some(b'[') => {
+            let blocks = read_blocks(raw).map_err(|e| invalid("system", &e))?;
+            let mut texts = Vec::with_capacity(blocks.len());
+            for b in &blocks {
+                if b.kind != "text" {
+                    return Err(ProxyError::invalid_request(format!(
+                        "`system` blocks must be text blocks, got `{}`",
+                        b.kind
+                    ))
+                    .with_param("system"));
+                }
+                let text = b.text.as_deref().unwrap_or_default();
+                if !text.starts_with(BILLING_HEADER) {
+                    texts.push(text);
+                }
+            }
+            texts.join("\n\n")
+        }
+        _ => {
+            return Err(ProxyError::invalid_request("`system` must be a string or an array of text blocks")
+                .with_param("system"))
+        }
+    };
+    Ok((!text.is_empty()).then_some(text))
+}
+
+fn bad_message(i: usize, what: &str) -> ProxyError {
+    ProxyError::invalid_request(format!("messages[{i}]: {what}")).with_param("messages")
+}
+
+fn convert_message<'a>(i: usize, m: &'a InMessage<'a>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
+    let role = match &*m.role {
+        "user" => "user",
+        "assistant" => "assistant",
+        other => return Err(bad_message(i, &format!("role must be `user` or `assistant`, got `{other}`"))),
+    };
+    let blocks: Vec<InBlock<'a>> = match m.content.get().trim_start().as_bytes().first() {
+        Some(b'"') => {
+            let text = as_str(m.content).map_err(|_| bad_message(i, "invalid string"))?;
+            out.push(ChatMessage::plain(role, OutContent::Text(text)));
+            return Ok(());
+        }
+        Some(b'[') => read_blocks(m.content).map_err(|e| bad_message(i, &e))?,
+        _ => return Err(bad_message(i, "content must be a string or an array of content blocks")),
+    };
+    if role == "user" {
+        convert_user(i, blocks, out)
+    } else {
+        convert_assistant(i, blocks, out)
+    }
+}
+
+fn convert_user<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
+    let mut parts = Vec::new();
+    let mut result_images = Vec::new();
+    let mut tool_messages = 0;
+    for b in blocks {
+        match &*b.kind {
+            "text" => parts.push(Part::Text { text: b.text.unwrap_or_default(), cache_control: b.cache_control }),
+            "image" => parts.push(image_part(i, b.source)?),
+            "document" => parts.push(document_part(i, b)?),
+            "tool_result" => {
+                let id = b.tool_use_id.ok_or_else(|| bad_message(i, "`tool_result` without `tool_use_id`"))?;
+                let mut text = match b.content {
+                    Some(raw) => tool_result_content(i, raw, &mut result_images)?,
+                    None => String::new(),
+                };
+                if b.is_error == Some(true) {
+                    text = if text.is_empty() { "Error".to_string() } else { format!("Error: {text}") };
+                }
+                out.push(ChatMessage {
+                    role: "tool",
+                    content: OutContent::Text(Cow::Owned(text)),
+                    tool_calls: Vec::new(),
+                    tool_call_id: Some(id),
+                });
+                tool_messages += 1;
+            }
+            other => return Err(unsupported_block(i, other, "user")),
+        }
+    }
+    if !result_images.is_empty() {
+        result_images.append(&mut parts);
+        parts = result_images;
+    }
+    if !parts.is_empty() {
+        out.push(ChatMessage::plain("user", OutContent::Parts(parts)));
+    } else if tool_messages == 0 {
+        out.push(ChatMessage::plain("user", OutContent::Text(Cow::Borrowed(""))));
+    }
+    Ok(())
+}
+
+fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
+    let mut texts: Vec<Cow<'a, str>> = Vec::new();
+    let mut calls = Vec::new();
+    for b in blocks {
+        match &*b.kind {
+            "text" => texts.push(b.text.unwrap_or_default()),
+            "tool_use" => {
+                let id = b.id.ok_or_else(|| bad_message(i, "`tool_use` without `id`"))?;
+                let name = b.name.ok_or_else(|| bad_message(i, "`tool_use` without `name`"))?;
+                // `input` was read as valid JSON: only its whitespace goes.
+                let arguments = match b.input {
+                    Some(raw) => crate::json::compact(raw.get()),
+                    None => "{}".to_string(),
+                };
+                calls.push(ToolCallOut { id, name, arguments });
+            }
+            // Signed reasoning from earlier turns means nothing to another provider.
+            "thinking" | "redacted_thinking" => {}
+            other => return Err(unsupported_block(i, other, "assistant")),
+        }
+    }
+    let content = match texts.len() {
+        0 => OutContent::Null,
+        1 => OutContent::Text(texts.pop().unwrap_or_default()),
+        _ => OutContent::Text(Cow::Owned(texts.join("\n\n"))),
+    };
+    if matches!(content, OutContent::Null) && calls.is_empty() {
+        // Only thinking blocks: nothing an OpenAI-wire provider can use.
+        return Ok(());
+    }
+    out.push(ChatMessage { role: "assistant", content, tool_calls: calls, tool_call_id: None });
+    Ok(())
+}
+
+fn unsupported_block(i: usize, kind: &str, role: &str) -> ProxyError {
+    bad_message(i, &format!("content blocks of type `{kind}` in a {role} turn are not supported by this provider"))
+}
+
+fn image_part<'a>(i: usize, source: Option<SourceIn<'a>>) -> Result<Part<'a>, ProxyError> {
+    let source = source.ok_or_else(|| bad_message(i, "`image` without `source`"))?;
+    let url = match (&*source.kind, source.url, source.data) {
+        ("url", Some(url), _) => url,
+        ("base64", _, Some(data)) => {
+            let media = source.media_type.as_deref().unwrap_or("image/png");
+            Cow::Owned(format!("data:{media};base64,{data}"))
+        }
+        (kind, _, _) => return Err(bad_message(i, &format!("image source `{kind}` is not supported"))),
+    };
+    Ok(Part::ImageUrl { url })
+}
+
+fn document_part<'a>(i: usize, b: InBlock<'a>) -> Result<Part<'a>, ProxyError> {
+    match b.source {
+        Some(SourceIn { kind, data: Some(data), .. }) if kind == "text" => {
+            Ok(Part::Text { text: data, cache_control: b.cache_control })
+        }
+        _ => Err(bad_message(i, "only plain-text `document` blocks are supported by this provider")),
+    }
+}
+
+/// A `tool_result`'s content: a string, or blocks whose texts are joined with "\n"; images are
+/// moved to `images` (a `tool` message carries text only).
+fn tool_result_content<'a>(i: usize, raw: &'a RawValue, images: &mut Vec<Part<'a>>) -> Result<String, ProxyError> {
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'"') => as_str(raw).map(Cow::into_owned).map_err(|_| bad_message(i, "invalid string")),
+        Some(b'[') => {
+            let blocks = read_blocks(raw).map_err(|e| bad_message(i, &e))?;
+            let mut texts = Vec::new();
+            for b in blocks {
+                match &*b.kind {
+                    "text" => texts.push(b.text.unwrap_or_default()),
+                    "image" => images.push(image_part(i, b.source)?),
+                    "document" => {
+                        if let Part::Text { text, .. } = document_part(i, b)? {
+                            texts.push(text);
+                        }
+                    }
+                    other => return Err(unsupported_block(i, other, "tool_result")),
+                }
+            }
+            Ok(texts.join("\n"))
+        }
+        Some(b'n') => Ok(String::new()),
+        _ => Err(bad_message(i, "`tool_result` content must be a string or an array of content blocks")),
+    }
+}
+
+fn convert_tools(tools: Vec<ToolIn<'_>>) -> Result<Vec<ToolOut<'_>>, ProxyError> {
+    let mut out = Vec::with_capacity(tools.len());
+    for t in tools {
+        if let Some(kind) = t.kind.as_deref().filter(|k| *k != "custom") {
+            return Err(ProxyError::invalid_request(format!(
+                "tool type `{kind}` (an Anthropic server tool) is not supported by this provider"
+            ))
+            .with_param("tools"));
+        }
+        let name = t.name.ok_or_else(|| ProxyError::invalid_request("a tool has no `name`").with_param("tools"))?;
+        out.push(ToolOut { name, description: t.description, parameters: t.input_schema, strict: t.strict });
+    }
+    Ok(out)
+}
+
+/// Anthropic `tool_choice` → OpenAI's: a mode string or `{"type":"function",…}`.
+fn write_tool_choice(out: &mut Vec<u8>, choice: &ToolChoiceIn<'_>) -> Result<(), ProxyError> {
+    let mode = match &*choice.kind {
+        "auto" => "auto",
+        "any" => "required",
+        "none" => "none",
+        "tool" => {
+            let name = choice.name.as_deref().ok_or_else(|| {
+                ProxyError::invalid_request("`tool_choice` of type `tool` needs a `name`").with_param("tool_choice")
+            })?;
+            out.extend_from_slice(b"{\"type\":\"function\",\"function\":{\"name\":");
+            push_str(out, name);
+            out.extend_from_slice(b"}}");
+            return Ok(());
+        }
+        other => {
+            return Err(
+                ProxyError::invalid_request(format!("unknown `tool_choice` type `{other}`")).with_param("tool_choice")
+            )
+        }
+    };
+    push_str(out, mode);
+    Ok(())
+}
+
+fn budget_effort(budget: u64) -> &'static str {
+    if budget < 4096 {
+        "low"
+    } else if budget < 16384 {
+        "medium"
+    } else {
+        "high"
+    }
+}
+
+fn effort_level(effort: &str) -> &'static str {
+    match effort {
+        "low" => "low",
+        "medium" => "medium",
+        _ => "high",
+    }
+}
+
+/// The schema of a `json_schema` output format (sent as OpenAI's `response_format`).
+fn response_format_schema<'a>(format: &FormatIn<'a>) -> Result<&'a RawValue, ProxyError> {
+    match (&*format.kind, format.schema) {
+        ("json_schema", Some(schema)) => Ok(schema),
+        (kind, _) => {
+            Err(ProxyError::invalid_request(format!("output format `{kind}` is not supported"))
+                .with_param("output_config"))
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "request_tests.rs"]
+mod tests;
