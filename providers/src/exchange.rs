@@ -547,7 +547,10 @@ impl Exchange {
             Some(q) => merge_query(&p.endpoint.query, q),
             None => p.endpoint.query.clone(),
         };
-        let query = merge_query(&configured, &self.client_query);
+        // A client query belongs to the client's protocol (Claude Code's `?beta=true`): it goes
+        // upstream only where the provider speaks that protocol.
+        let client_query = if self.route.ingress.is_some() { "" } else { self.client_query.as_str() };
+        let query = merge_query(&configured, client_query);
         if !query.is_empty() {
             full.push('?');
             full.push_str(&query);

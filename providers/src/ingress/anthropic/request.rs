@@ -1,7 +1,9 @@
 //! Anthropic Messages request → OpenAI chat request.
 //!
 //! Request decisions (Anthropic Messages reference, <https://docs.anthropic.com/en/api/messages>):
-//! - `system` (string or text blocks) → one leading `system` message, blocks joined with "\n\n".
+//! - `system` (string or text blocks) → one leading `system` message, blocks joined with "\n\n";
+//!   a `system` turn inside `messages` (Claude Code sends them mid-conversation, and may end
+//!   with one) → a `system` message in the same place.
 //!   Claude Code's `x-anthropic-billing-header: …` attribution block is dropped: it is meant for
 //!   Anthropic's servers, changes on every request (its `cch=` hash) and so defeats the prefix
 //!   caches of OpenAI-wire providers.
@@ -88,7 +90,7 @@ pub fn translate_chat_request(
 
     let mut messages: Vec<ChatMessage<'_>> = Vec::new();
     if let Some(raw) = view.get("system") {
-        if let Some(system) = system_text(raw)? {
+        if let Some(system) = system_text(raw, "system", "system")? {
             messages.push(ChatMessage::plain("system", OutContent::Text(Cow::Owned(system))));
         }
     }
@@ -566,20 +568,19 @@ fn write_tools(out: &mut Vec<u8>, tools: &[ToolOut<'_>]) {
 }
 
 /// `system`: a string or an array of text blocks → one string (`None` when empty).
-fn system_text(raw: &RawValue) -> Result<Option<String>, ProxyError> {
+/// The text of a `system` prompt (the top-level member, or a `system` turn inside `messages`,
+/// `at` naming which): a string, or text blocks joined with "\n\n".
+fn system_text(raw: &RawValue, at: &str, param: &'static str) -> Result<Option<String>, ProxyError> {
+    let invalid = |what: String| ProxyError::invalid_request(format!("`{at}`: {what}")).with_param(param);
     let text = match raw.get().trim_start().as_bytes().first() {
         Some(b'n') => return Ok(None),
-        Some(b'"') => as_str(raw).map_err(|_| invalid("system", "invalid string"))?.into_owned(),
+        Some(b'"') => as_str(raw).map_err(|_| invalid("invalid string".into()))?.into_owned(),
         Some(b'[') => {
-            let blocks = read_blocks(raw).map_err(|e| invalid("system", &e))?;
+            let blocks = read_blocks(raw).map_err(invalid)?;
             let mut texts = Vec::with_capacity(blocks.len());
             for b in &blocks {
                 if b.kind != "text" {
-                    return Err(ProxyError::invalid_request(format!(
-                        "`system` blocks must be text blocks, got `{}`",
-                        b.kind
-                    ))
-                    .with_param("system"));
+                    return Err(invalid(format!("system blocks must be text blocks, got `{}`", b.kind)));
                 }
                 let text = b.text.as_deref().unwrap_or_default();
                 if !text.starts_with(BILLING_HEADER) {
@@ -588,10 +589,7 @@ fn system_text(raw: &RawValue) -> Result<Option<String>, ProxyError> {
             }
             texts.join("\n\n")
         }
-        _ => {
-            return Err(ProxyError::invalid_request("`system` must be a string or an array of text blocks")
-                .with_param("system"))
-        }
+        _ => return Err(invalid("a system prompt must be a string or an array of text blocks".into())),
     };
     Ok((!text.is_empty()).then_some(text))
 }
@@ -604,7 +602,15 @@ fn convert_message<'a>(i: usize, m: &'a InMessage<'a>, out: &mut Vec<ChatMessage
     let role = match &*m.role {
         "user" => "user",
         "assistant" => "assistant",
-        other => return Err(bad_message(i, &format!("role must be `user` or `assistant`, got `{other}`"))),
+        // A system turn inside the conversation (Claude Code sends them; Anthropic accepts
+        // them): OpenAI chat allows system messages anywhere, so it keeps its place.
+        "system" => {
+            if let Some(text) = system_text(m.content, &format!("messages[{i}]"), "messages")? {
+                out.push(ChatMessage::plain("system", OutContent::Text(Cow::Owned(text))));
+            }
+            return Ok(());
+        }
+        other => return Err(bad_message(i, &format!("role must be `user`, `assistant` or `system`, got `{other}`"))),
     };
     let blocks: Vec<InBlock<'a>> = match m.content.get().trim_start().as_bytes().first() {
         Some(b'"') => {

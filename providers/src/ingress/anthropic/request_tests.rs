@@ -90,6 +90,11 @@ fn request_mappings() {
             r#"{"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hello, Claude"}],"max_tokens":1024,"top_p":0.9,"stop":["\n\nHuman:"]}"#,
         ),
         (
+            "system turns inside the conversation keep their place (blocks joined, empty ones dropped), also last",
+            r#"{"model":"x","system":"Top.","max_tokens":10,"messages":[{"role":"user","content":"Hi"},{"role":"system","content":[{"type":"text","text":"Mid 1."},{"type":"text","text":"Mid 2.","cache_control":{"type":"ephemeral"}}]},{"role":"assistant","content":"Hello"},{"role":"system","content":""},{"role":"user","content":"Bye"},{"role":"system","content":"Last."}]}"#,
+            r#"{"model":"m","messages":[{"role":"system","content":"Top."},{"role":"user","content":"Hi"},{"role":"system","content":"Mid 1.\n\nMid 2."},{"role":"assistant","content":"Hello"},{"role":"user","content":"Bye"},{"role":"system","content":"Last."}],"max_tokens":10}"#,
+        ),
+        (
             "empty system, empty stop list and stream false",
             r#"{"model":"x","system":[],"max_tokens":10,"messages":[{"role":"user","content":"Hi"}],"stop_sequences":[],"stream":false}"#,
             r#"{"model":"m","messages":[{"role":"user","content":"Hi"}],"max_tokens":10,"stream":false}"#,
@@ -152,7 +157,13 @@ fn request_errors() {
     let cases: &[(&str, &str, &str, &str)] = &[
         ("not json", "{", "not valid JSON", ""),
         ("no messages", r#"{"model":"x","max_tokens":1}"#, "`messages` is required", "messages"),
-        ("bad role", r#"{"messages":[{"role":"system","content":"x"}]}"#, "messages[0]: role", "messages"),
+        ("bad role", r#"{"messages":[{"role":"tool","content":"x"}]}"#, "messages[0]: role", "messages"),
+        (
+            "bad system turn",
+            r#"{"messages":[{"role":"system","content":[{"type":"image"}]}]}"#,
+            "`messages[0]`: system blocks",
+            "messages",
+        ),
         ("bad content", r#"{"messages":[{"role":"user","content":3}]}"#, "content must be", "messages"),
         (
             "server tool",
