@@ -9,7 +9,7 @@ use crate::config::{BasePathHandling, Protocol, ProviderConfig};
 use crate::dialect::{self, openai, Dialect, StreamTranslator, TranslateCtx, Translator};
 use crate::error::ProxyError;
 use crate::headers::{HeaderMap, NotText};
-use crate::ingress::{self, Ingress};
+use crate::ingress::{self, ChatTarget, Ingress};
 use crate::json::ObjectView;
 use crate::providers::{Auth, PathCtx};
 use crate::stream::Chain;
@@ -356,10 +356,14 @@ impl Exchange {
     fn translate_request(&mut self, view: &ObjectView<'_>, model: String) -> Result<openai::Prepared, ProxyError> {
         let p = self.provider.clone();
         let t = match (self.route.ingress, self.route.translator) {
-            (Some(ingress), None) => ingress.request(view, &model, p.stream_usage)?,
+            (Some(ingress), None) => {
+                let target = ChatTarget { stream_usage: p.stream_usage, cache_control: p.spec.cache_control };
+                ingress.request(view, &model, target)?
+            }
             (Some(ingress), Some(translator)) => {
-                // Chat is only the middle here: the translator reads the usage request itself.
-                let chat = ingress.request(view, &model, true)?;
+                // Chat is only the middle here: the translator reads the usage request and the
+                // cache marks itself, and keeps what its wire has.
+                let chat = ingress.request(view, &model, ChatTarget { stream_usage: true, cache_control: true })?;
                 let chat_view = openai::parse_body(&chat.body)?;
                 translator.request(&chat_view, &model, &p)?
             }

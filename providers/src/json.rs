@@ -122,6 +122,21 @@ impl<'a> ObjectView<'a> {
         self.members.iter().any(|m| m.key == key)
     }
 
+    /// The members whose key is in `keys`, in the client's order: the last of duplicates
+    /// (the one `get` sees) and not `null`. A translation copies a client's members of the
+    /// *target* API this way, and only those: strict APIs reject the rest.
+    pub fn members_in<'s>(&'s self, keys: &'s [&str]) -> impl Iterator<Item = &'s Member<'a>> + 's {
+        self.members
+            .iter()
+            .enumerate()
+            .filter(move |(i, m)| {
+                keys.contains(&m.key.as_ref())
+                    && m.value.get() != "null"
+                    && !self.members.get(i + 1..).is_some_and(|rest| rest.iter().any(|later| later.key == m.key))
+            })
+            .map(|(_, m)| m)
+    }
+
     /// A string member; `Err` when present with another type.
     pub fn get_str(&self, key: &str) -> Result<Option<Cow<'a, str>>, WrongType> {
         match self.get(key) {

@@ -13,11 +13,20 @@ use crate::json::ObjectView;
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
 
+/// What the chat request an ingress builds goes to: what its next hop accepts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChatTarget {
+    /// Ask for `stream_options.include_usage` (the upstream accepts it, or a translator reads it).
+    pub stream_usage: bool,
+    /// Keep Anthropic-style `cache_control` marks on content parts (the provider documents
+    /// them, or a translator decides).
+    pub cache_control: bool,
+}
+
 /// A client protocol other than OpenAI's, translated to and from OpenAI chat.
 pub trait Ingress: Sync + std::fmt::Debug {
-    /// The chat request for the client's request, for the mapped `model`. `stream_usage`:
-    /// ask for `stream_options.include_usage` (what follows accepts it).
-    fn request(&self, view: &ObjectView<'_>, model: &str, stream_usage: bool) -> Result<Translated, ProxyError>;
+    /// The chat request for the client's request, for the mapped `model`.
+    fn request(&self, view: &ObjectView<'_>, model: &str, target: ChatTarget) -> Result<Translated, ProxyError>;
     /// A chat completion as the client's answer.
     fn response(&self, chat: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError>;
     /// An OpenAI error body (an OpenAI-wire upstream's, or a dialect's translation of its

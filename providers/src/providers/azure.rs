@@ -25,6 +25,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: true,
     fields: &["azureServiceUrl"],
     configure: Some(configure),
+    ..ProviderSpec::BASE
 };
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {

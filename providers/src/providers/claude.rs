@@ -18,6 +18,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: true,
     fields: &["claudeVersion", "apiVersion"],
     configure: Some(configure),
+    ..ProviderSpec::BASE
 };
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {

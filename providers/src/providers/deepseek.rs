@@ -14,4 +14,5 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: true,
     fields: &[],
     configure: None,
+    ..ProviderSpec::BASE
 };

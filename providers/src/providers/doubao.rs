@@ -17,6 +17,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: true,
     fields: &["doubaoDomain"],
     configure: Some(configure),
+    ..ProviderSpec::BASE
 };
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {

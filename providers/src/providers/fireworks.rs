@@ -15,4 +15,5 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: true,
     fields: &[],
     configure: None,
+    ..ProviderSpec::BASE
 };

@@ -19,6 +19,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: true,
     fields: &["geminiApiVersion", "apiVersion", "geminiSafetySetting", "geminiThinkingBudget"],
     configure: Some(configure),
+    ..ProviderSpec::BASE
 };
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {

@@ -35,6 +35,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: false,
     fields: &["genericHost"],
     configure: Some(configure),
+    ..ProviderSpec::BASE
 };
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {

@@ -16,6 +16,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: false,
     fields: &["ollamaServerHost", "ollamaServerPort"],
     configure: Some(configure),
+    ..ProviderSpec::BASE
 };
 
 /// Ollama's default port.

@@ -18,6 +18,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: true,
     fields: &["openaiCustomUrl"],
     configure: Some(configure),
+    ..ProviderSpec::BASE
 };
 
 /// Path endings that make `openaiCustomUrl` a full endpoint rather than a base.

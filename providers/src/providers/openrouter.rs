@@ -12,7 +12,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     dialect: Dialect::OpenAi,
     apis: &[ChatCompletions, Completions, Models, Embeddings, Responses],
     stream_usage: false,
-    token_required: true,
-    fields: &[],
-    configure: None,
+    // Documents Anthropic-style `cache_control` on chat content parts (prompt caching).
+    cache_control: true,
+    ..ProviderSpec::BASE
 };

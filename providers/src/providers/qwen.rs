@@ -24,9 +24,11 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     apis: NATIVE_APIS,
     // Used in compatible mode (DashScope's compatible endpoints accept it).
     stream_usage: true,
-    token_required: true,
     fields: &["qwenEnableCompatible", "qwenDomain", "qwenEnableSearch", "qwenFileIds"],
     configure: Some(configure),
+    // Documents Anthropic-style `cache_control` on chat content parts (prompt caching).
+    cache_control: true,
+    ..ProviderSpec::BASE
 };
 
 fn configure(f: &mut Fields, errs: &mut ConfigErrors, ep: &mut Endpoint) {

@@ -37,6 +37,25 @@ pub struct ProviderSpec {
     pub fields: &'static [&'static str],
     /// Reads the provider-specific fields and adjusts the endpoint.
     pub configure: Option<fn(&mut Fields, &mut ConfigErrors, &mut Endpoint)>,
+    /// Documents Anthropic-style `cache_control` on OpenAI chat content parts (prompt caching),
+    /// so an Anthropic client's marks are kept when its request is translated to chat.
+    pub cache_control: bool,
+}
+
+impl ProviderSpec {
+    /// The defaults a provider file fills in with `..ProviderSpec::BASE`.
+    pub const BASE: ProviderSpec = ProviderSpec {
+        name: "",
+        base_url: "",
+        auth: Auth::Bearer,
+        dialect: Dialect::OpenAi,
+        apis: &[],
+        stream_usage: false,
+        token_required: true,
+        fields: &[],
+        configure: None,
+        cache_control: false,
+    };
 }
 
 /// Where requests go, after configuration.

@@ -65,8 +65,10 @@
 //!   above 1 is a 400 (one answer only); `n`, `logprobs`, `top_logprobs`, penalties,
 //!   `logit_bias`, `seed`, `store`, `modalities`, `audio`, `prediction`, `web_search_options`,
 //!   `verbosity`, `prompt_cache_key`, `prompt_cache_retention`, `stream_options` are not sent.
-//!   Members outside the OpenAI chat API (`top_k`, `thinking`, `output_config`, ...) and
-//!   `temperature` / `top_p` pass through unchanged; `null` members are not sent.
+//!   Messages API members a client sends natively (`top_k`, `thinking`, `output_config`,
+//!   `container`, `context_management`, `mcp_servers`) and `temperature` / `top_p` are copied
+//!   unchanged; any other member is dropped, the Messages API rejects unknown ones (`null`
+//!   members are not sent either).
 
 use crate::dialect::Translated;
 use crate::error::ProxyError;
@@ -90,47 +92,13 @@ pub struct RequestOptions {
 /// Anthropic's minimum `thinking.budget_tokens`.
 const MIN_THINKING_BUDGET: u64 = 1024;
 
-/// Members handled here (translated, merged or deliberately dropped): never passed through.
-const HANDLED: &[&str] = &[
-    "model",
-    "messages",
-    "system",
-    "max_tokens",
-    "max_completion_tokens",
-    "thinking",
-    "reasoning_effort",
-    "reasoning_max_tokens",
-    "stop",
-    "stop_sequences",
-    "user",
-    "safety_identifier",
-    "metadata",
-    "tools",
-    "tool_choice",
-    "parallel_tool_calls",
-    "functions",
-    "function_call",
-    "stream",
-    "stream_options",
-    "response_format",
-    "service_tier",
-    "n",
-    // OpenAI fields Anthropic rejects or has no equivalent for.
-    "logprobs",
-    "top_logprobs",
-    "frequency_penalty",
-    "presence_penalty",
-    "logit_bias",
-    "seed",
-    "store",
-    "modalities",
-    "audio",
-    "prediction",
-    "web_search_options",
-    "verbosity",
-    "prompt_cache_key",
-    "prompt_cache_retention",
-];
+/// Messages API members a client may send as they are (Anthropic-native, or identical in both
+/// APIs) and the translation does not write itself: copied. Every other member is either
+/// translated above or dropped (the Messages API rejects unknown members, and a client's
+/// extension fields, such as `chat_template_kwargs` or an `extra_headers` credential, are for
+/// OpenAI-wire servers only).
+const NATIVE: &[&str] =
+    &["temperature", "top_p", "top_k", "container", "context_management", "mcp_servers", "output_config"];
 
 /// Translates an OpenAI chat body (already validated as a JSON object) for `model`.
 pub fn build_request(body: &[u8], model: &str, opts: &RequestOptions) -> Result<Translated, ProxyError> {
@@ -270,11 +238,8 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
         key(&mut out, "service_tier");
         string(&mut out, tier);
     }
-    for m in view.members() {
-        let last = view.get(&m.key).is_some_and(|v| std::ptr::eq(v, m.value));
-        if last && m.value.get() != "null" && !HANDLED.contains(&m.key.as_ref()) {
-            raw_member(&mut out, &m.key, m.value);
-        }
+    for m in view.members_in(NATIVE) {
+        raw_member(&mut out, &m.key, m.value);
     }
     out.push(b'}');
     Ok(Translated { body: out, stream, include_usage, ..Translated::default() })

@@ -53,10 +53,12 @@
 //!   other values are a 400. Model Studio notes that Qwen3 open-source models think only in
 //!   streaming calls: a non-streamed request with thinking gets DashScope's own error.
 //! - **Search**: `qwenEnableSearch` → `enable_search: true`.
-//! - **Other fields**: members outside the OpenAI chat API go into `parameters` unchanged
-//!   (`enable_thinking`, `thinking_budget`, `repetition_penalty`, `vl_high_resolution_images`,
-//!   `search_options`, ... sent through OpenAI SDKs' `extra_body`), and so do the members of a
-//!   DashScope-native `parameters` object; a value the client sent natively wins over one we
+//! - **Other fields**: DashScope parameters sent at the top level (`enable_thinking`,
+//!   `thinking_budget`, `repetition_penalty`, `vl_high_resolution_images`, `search_options`,
+//!   ... through OpenAI SDKs' `extra_body`; the list is `NATIVE_PARAMETERS`) go into
+//!   `parameters` unchanged, and so do the members of a DashScope-native `parameters` object;
+//!   any other top-level member is dropped (`chat_template_kwargs`, an `extra_headers`
+//!   credential); a value the client sent natively wins over one we
 //!   derived (so `enable_thinking` / `thinking_budget` / `enable_search` sent explicitly override
 //!   `reasoning_effort` and `qwenEnableSearch`), except `result_format` and
 //!   `incremental_output`, which the response and stream translators depend on. A client `input`
@@ -104,39 +106,30 @@ const COPIED: &[(&str, Kind)] = &[
     ("logit_bias", Kind::Object),
 ];
 
-/// Members handled here (translated, merged or deliberately dropped): never passed through.
-const HANDLED: &[&str] = &[
-    "model",
-    "messages",
-    "input",
-    "parameters",
-    "stream",
-    "stream_options",
-    "max_tokens",
-    "max_completion_tokens",
-    "reasoning_effort",
-    "functions",
-    "function_call",
-    "frequency_penalty",
-    "user",
-    "safety_identifier",
-    "store",
-    "metadata",
-    "service_tier",
-    "modalities",
-    "audio",
-    "prediction",
-    "web_search_options",
-    "verbosity",
-    "prompt_cache_key",
-    "prompt_cache_retention",
+/// DashScope generation parameters (Model Studio's reference) that OpenAI has no member for,
+/// sent at the top level: they go into `parameters`. Every other top-level member that is not
+/// translated is dropped (an OpenAI-wire extension like `chat_template_kwargs`, or an
+/// `extra_headers` credential, means nothing to DashScope).
+const NATIVE_PARAMETERS: &[&str] = &[
+    "enable_thinking",
+    "thinking_budget",
+    "enable_search",
+    "search_options",
+    "repetition_penalty",
+    "translation_options",
+    "vl_high_resolution_images",
+    "vl_enable_image_hw_output",
+    "enable_code_interpreter",
+    "max_input_tokens",
 ];
 
 /// Parameters only we set (the translators downstream depend on them).
 const OURS_ONLY: &[&str] = &["result_format", "incremental_output"];
 
-/// Message members never copied (OpenAI-only, or written by the translation).
-const MESSAGE_HANDLED: &[&str] = &["role", "content", "tool_calls", "refusal", "audio", "annotations", "function_call"];
+/// Message members DashScope defines besides those the translation writes: copied (an
+/// assistant turn's `reasoning_content`: the thinking models DashScope serves, DeepSeek's among
+/// them, read it back). Others (`refusal`, `audio`, `annotations`, ...) are dropped.
+const MESSAGE_NATIVE: &[&str] = &["name", "tool_call_id", "partial", "reasoning_content"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -283,13 +276,7 @@ fn message<'a>(i: usize, raw: &'a RawValue) -> Result<Message<'a>, ProxyError> {
         }
         _ => None,
     };
-    let mut extra = Vec::new();
-    for mem in m.members() {
-        let last = m.get(&mem.key).is_some_and(|v| std::ptr::eq(v, mem.value));
-        if last && mem.value.get() != "null" && !MESSAGE_HANDLED.contains(&mem.key.as_ref()) {
-            extra.push((mem.key.clone(), mem.value));
-        }
-    }
+    let extra = m.members_in(MESSAGE_NATIVE).map(|mem| (mem.key.clone(), mem.value)).collect();
     Ok(Message { role, content, tool_calls, extra, media })
 }
 
@@ -519,15 +506,10 @@ fn parameters<'a>(view: &ObjectView<'a>, opts: &QwenOptions, stream: bool) -> Re
         }
     }
 
-    // Pass-through: unknown top-level members, then a DashScope-native `parameters` object.
-    let mut native: Vec<(Cow<'a, str>, &'a RawValue)> = Vec::new();
-    for m in view.members() {
-        let last = view.get(&m.key).is_some_and(|v| std::ptr::eq(v, m.value));
-        let known = HANDLED.contains(&m.key.as_ref()) || COPIED.iter().any(|(k, _)| *k == m.key);
-        if last && m.value.get() != "null" && !known {
-            native.push((m.key.clone(), m.value));
-        }
-    }
+    // DashScope parameters the client sent at the top level (OpenAI SDKs' `extra_body`), then
+    // a DashScope-native `parameters` object.
+    let mut native: Vec<(Cow<'a, str>, &'a RawValue)> =
+        view.members_in(NATIVE_PARAMETERS).map(|m| (m.key.clone(), m.value)).collect();
     if let Some(raw) = member(view, "parameters") {
         let obj = object(raw)
             .ok_or_else(|| ProxyError::invalid_request("`parameters` must be an object").with_param("parameters"))?;

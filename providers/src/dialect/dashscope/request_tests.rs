@@ -267,12 +267,14 @@ fn flags_and_raw_bytes() {
     assert!(!r.stream && !r.include_usage);
     assert!(!String::from_utf8(r.body).unwrap().contains("incremental_output"));
 
-    // Numbers keep their spelling, members their order; strings are re-escaped correctly.
+    // Numbers keep their spelling, members their order; strings are re-escaped correctly; a
+    // DashScope parameter at the top level goes into `parameters`, anything else is dropped.
     let raw = br#"{"model":"gpt-4o","temperature":0.70,"top_p":1e-1,"seed":42,"messages":[
         {"role":"user","content":"caf\u00e9 \"q\"\n\ud83d\ude00"},
         {"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"z\":1,\"a\":2}"}}]}],
         "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"number"}}}}}],
-        "x_custom":{"b":1,"a":2.50}}"#;
+        "search_options":{"b":1,"a":2.50},"x_custom":1,"chat_template_kwargs":{"enable_thinking":false},
+        "extra_headers":{"Authorization":"Bearer jwt"}}"#;
     let s = String::from_utf8(build_request(raw, "qwen-plus", &opts()).unwrap().body).unwrap();
     assert_eq!(
         s,
@@ -281,7 +283,7 @@ fn flags_and_raw_bytes() {
             r#"{"role":"assistant","content":"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"z\":1,\"a\":2}"}}]}]},"#,
             r#""parameters":{"result_format":"message","temperature":0.70,"top_p":1e-1,"seed":42,"#,
             r#""tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"number"}}}}}],"#,
-            r#""x_custom":{"b":1,"a":2.50}}}"#
+            r#""search_options":{"b":1,"a":2.50}}}"#
         )
     );
 }

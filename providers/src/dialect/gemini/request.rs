@@ -86,12 +86,14 @@
 //!   `includeThoughts: true`. A client `generationConfig.thinkingConfig` wins over both.
 //! - **Safety**: `geminiSafetySetting` → `safetySettings: [{category, threshold}]` in
 //!   configuration order, unless the client sent its own `safetySettings`.
-//! - **Other fields**: members outside the OpenAI chat API pass through unchanged at the top
-//!   level (`cachedContent`, `labels`, ...); `null` members are not sent. OpenAI fields Gemini
-//!   has no use for are dropped: `user`, `safety_identifier`, `stream_options`,
-//!   `parallel_tool_calls`, `store`, `metadata`, `service_tier`, `logit_bias`, `modalities`,
-//!   `audio`, `prediction`, `web_search_options`, `verbosity`, `prompt_cache_key`,
-//!   `prompt_cache_retention`; a client `contents` is ignored (`messages` is the conversation).
+//! - **Other fields**: `generateContent` members a client sends natively (`cachedContent`,
+//!   `safetySettings`, `toolConfig`) are copied unchanged; any other member is dropped, Gemini
+//!   rejects unknown ones: OpenAI fields it has no use for (`user`, `safety_identifier`,
+//!   `stream_options`, `parallel_tool_calls`, `store`, `metadata`, `service_tier`,
+//!   `logit_bias`, `modalities`, `audio`, `prediction`, `web_search_options`, `verbosity`,
+//!   `prompt_cache_key`, `prompt_cache_retention`), OpenAI-wire extensions
+//!   (`chat_template_kwargs`, `extra_headers`), Vertex AI's `labels`; `null` members are not
+//!   sent. A client `contents` is ignored (`messages` is the conversation).
 
 use crate::dialect::gemini::GeminiOptions;
 use crate::dialect::Translated;
@@ -110,49 +112,13 @@ pub const SKIP_SIGNATURE: &str = "skip_thought_signature_validator";
 const EFFORT_BUDGETS: &[(&str, i64)] =
     &[("minimal", 512), ("low", 1024), ("medium", 8192), ("high", 24576), ("xhigh", 24576)];
 
-/// Members handled here (translated, merged or deliberately dropped): never passed through.
-const HANDLED: &[&str] = &[
-    "model",
-    "messages",
-    "contents",
-    "systemInstruction",
-    "generationConfig",
-    "stream",
-    "stream_options",
-    "temperature",
-    "top_p",
-    "top_k",
-    "max_tokens",
-    "max_completion_tokens",
-    "stop",
-    "n",
-    "seed",
-    "presence_penalty",
-    "frequency_penalty",
-    "response_format",
-    "logprobs",
-    "top_logprobs",
-    "reasoning_effort",
-    "tools",
-    "tool_choice",
-    "functions",
-    "function_call",
-    // OpenAI fields Gemini has no equivalent for.
-    "parallel_tool_calls",
-    "user",
-    "safety_identifier",
-    "store",
-    "metadata",
-    "service_tier",
-    "logit_bias",
-    "modalities",
-    "audio",
-    "prediction",
-    "web_search_options",
-    "verbosity",
-    "prompt_cache_key",
-    "prompt_cache_retention",
-];
+/// `generateContent` members a client may send as they are and the translation does not
+/// write itself: copied (a client `safetySettings` or `toolConfig` then replaces the one the
+/// translation would write). `systemInstruction`, `generationConfig` and `tools` are merged
+/// above; every other member is dropped: Gemini rejects unknown members, and a client's
+/// extension fields (`chat_template_kwargs`, an `extra_headers` credential) are for
+/// OpenAI-wire servers only.
+const NATIVE: &[&str] = &["cachedContent", "safetySettings", "toolConfig"];
 
 /// Translates an OpenAI chat body (a JSON object). The model is not part of a Gemini body;
 /// it goes in the path.
@@ -268,12 +234,9 @@ pub fn translate_request(view: &ObjectView<'_>, opts: &GeminiOptions) -> Result<
         }
         out.push(b'}');
     }
-    for m in view.members() {
-        let last = view.get(&m.key).is_some_and(|v| std::ptr::eq(v, m.value));
-        if last && m.value.get() != "null" && !HANDLED.contains(&m.key.as_ref()) {
-            key(&mut out, first, &m.key);
-            out.extend_from_slice(m.value.get().as_bytes());
-        }
+    for m in view.members_in(NATIVE) {
+        key(&mut out, first, &m.key);
+        out.extend_from_slice(m.value.get().as_bytes());
     }
     out.push(b'}');
     Ok(Translated { body: out, stream, include_usage, ..Translated::default() })

@@ -8,7 +8,7 @@ pub mod stream;
 
 use crate::dialect::{StreamTranslator, TranslateCtx, Translated};
 use crate::error::ProxyError;
-use crate::ingress::Ingress;
+use crate::ingress::{ChatTarget, Ingress};
 use crate::json::ObjectView;
 
 #[derive(Debug)]
@@ -17,8 +17,8 @@ pub struct Messages;
 pub static MESSAGES: Messages = Messages;
 
 impl Ingress for Messages {
-    fn request(&self, view: &ObjectView<'_>, model: &str, stream_usage: bool) -> Result<Translated, ProxyError> {
-        request::translate_chat_request(view, model, stream_usage)
+    fn request(&self, view: &ObjectView<'_>, model: &str, target: ChatTarget) -> Result<Translated, ProxyError> {
+        request::translate_chat_request(view, model, target)
     }
     fn response(&self, chat: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
         response::translate_chat_response(chat, ctx)

@@ -28,11 +28,13 @@
 //! - Several text blocks of an assistant turn are joined with "\n\n" into one string (like the
 //!   system blocks); an assistant turn left empty (only thinking) is not sent. A final assistant
 //!   turn (Anthropic's prefill) is sent as an ordinary earlier turn: OpenAI has no prefill.
-//! - Members that are not part of the Messages API pass through unchanged, unless they collide
-//!   with a member this translation writes (ours wins).
+//! - OpenAI chat members with no Messages counterpart (`seed`, penalties, `logit_bias`, ...)
+//!   are copied when the client sends them, unless this translation writes the member itself
+//!   (ours wins); any other member is dropped.
 
 use crate::dialect::Translated;
 use crate::error::ProxyError;
+use crate::ingress::ChatTarget;
 use crate::json::write_str as push_str;
 use crate::json::{as_array, as_object, as_str, ObjectView};
 use serde_json::value::RawValue;
@@ -44,46 +46,46 @@ use std::borrow::Cow;
 // optional member is `None`, a member of the wrong type is an error, unknown members are
 // ignored.
 
-/// Messages API members that are translated (or deliberately dropped); everything else passes.
-const MESSAGES_FIELDS: &[&str] = &[
-    "model",
-    "messages",
-    "system",
-    "max_tokens",
-    "stop_sequences",
-    "stream",
-    "temperature",
-    "top_p",
-    "top_k",
-    "metadata",
-    "tools",
-    "tool_choice",
-    "thinking",
-    "service_tier",
-    "container",
-    "context_management",
-    "mcp_servers",
-    "output_config",
-    "output_format",
-    // Anthropic body fields on Bedrock and Vertex AI.
-    "anthropic_version",
-    "anthropic_beta",
+/// OpenAI chat members with no Messages API counterpart that a client may send as they are
+/// (`seed`, penalties, ...): copied into the chat request. Every other member that is not
+/// translated is dropped: the upstream speaks OpenAI chat, and what is neither Anthropic's nor
+/// OpenAI's means nothing there (and may be a credential: `extra_headers`).
+const OPENAI_NATIVE: &[&str] = &[
+    "seed",
+    "frequency_penalty",
+    "presence_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "n",
+    "response_format",
+    "parallel_tool_calls",
+    "reasoning_effort",
+    "user",
+    "safety_identifier",
+    "store",
+    "prediction",
+    "modalities",
+    "audio",
+    "web_search_options",
+    "verbosity",
+    "prompt_cache_key",
 ];
 
 const BILLING_HEADER: &str = "x-anthropic-billing-header:";
 
 /// A Messages request body (already validated as a JSON object) → an OpenAI chat body for
-/// `model`. `stream_usage`: the upstream accepts `stream_options.include_usage` (needed to
+/// `model`, for `target`: `stream_usage`, the upstream accepts `stream_options.include_usage` (needed to
 /// report usage in `message_delta`).
-pub fn build_chat_request(body: &[u8], model: &str, stream_usage: bool) -> Result<Translated, ProxyError> {
-    translate_chat_request(&crate::dialect::openai::parse_body(body)?, model, stream_usage)
+pub fn build_chat_request(body: &[u8], model: &str, target: ChatTarget) -> Result<Translated, ProxyError> {
+    translate_chat_request(&crate::dialect::openai::parse_body(body)?, model, target)
 }
 
 /// The same over a body already parsed (the exchange parses it once for all steps).
 pub fn translate_chat_request(
     view: &ObjectView<'_>,
     model: &str,
-    stream_usage: bool,
+    target: ChatTarget,
 ) -> Result<Translated, ProxyError> {
     let mut out = ObjWriter::new(view.input().len() + 256);
     push_str(out.member("model"), model);
@@ -101,7 +103,7 @@ pub fn translate_chat_request(
     for (i, m) in input.iter().enumerate() {
         convert_message(i, m, &mut messages)?;
     }
-    write_chat_messages(out.member("messages"), &messages);
+    write_chat_messages(out.member("messages"), &messages, target.cache_control);
 
     for key in ["max_tokens", "temperature", "top_p"] {
         if let Some(raw) = view.value(key) {
@@ -129,7 +131,7 @@ pub fn translate_chat_request(
         out.raw("stream", if stream { "true" } else { "false" });
     }
     let stream = stream.unwrap_or(false);
-    let include_usage = stream && stream_usage;
+    let include_usage = stream && target.stream_usage;
     if include_usage {
         out.raw("stream_options", r#"{"include_usage":true}"#);
     }
@@ -194,15 +196,12 @@ pub fn translate_chat_request(
         }
     }
 
-    // Pass-through: members unknown to the Messages API, last duplicate wins, ours win.
-    let members = view.members();
-    for (i, m) in members.iter().enumerate() {
-        let key: &str = &m.key;
-        let later_duplicate = members.iter().skip(i + 1).any(|n| n.key == key);
-        if MESSAGES_FIELDS.contains(&key) || later_duplicate || out.has(key) {
-            continue;
+    // OpenAI chat members the client sent as they are (an Anthropic client's extension fields
+    // for an OpenAI-wire upstream): copied unless this translation wrote the member itself.
+    for m in view.members_in(OPENAI_NATIVE) {
+        if !out.has(&m.key) {
+            out.raw(&m.key, m.value.get());
         }
-        out.raw(key, m.value.get());
     }
 
     Ok(Translated { body: out.finish(), stream, include_usage, ..Translated::default() })
@@ -477,7 +476,7 @@ struct ToolOut<'a> {
 }
 
 /// `[{"role", "content", "tool_calls"?, "tool_call_id"?}, …]`
-fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>]) {
+fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>], cache_control: bool) {
     out.push(b'[');
     for (n, m) in messages.iter().enumerate() {
         if n > 0 {
@@ -489,7 +488,7 @@ fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>]) {
         match &m.content {
             OutContent::Null => out.extend_from_slice(b"null"),
             OutContent::Text(text) => push_str(out, text),
-            OutContent::Parts(parts) => write_parts(out, parts),
+            OutContent::Parts(parts) => write_parts(out, parts, cache_control),
         }
         if !m.tool_calls.is_empty() {
             out.extend_from_slice(b",\"tool_calls\":[");
@@ -516,7 +515,7 @@ fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>]) {
     out.push(b']');
 }
 
-fn write_parts(out: &mut Vec<u8>, parts: &[Part<'_>]) {
+fn write_parts(out: &mut Vec<u8>, parts: &[Part<'_>], keep_cache_control: bool) {
     out.push(b'[');
     for (n, part) in parts.iter().enumerate() {
         if n > 0 {
@@ -526,7 +525,7 @@ fn write_parts(out: &mut Vec<u8>, parts: &[Part<'_>]) {
             Part::Text { text, cache_control } => {
                 out.extend_from_slice(b"{\"type\":\"text\",\"text\":");
                 push_str(out, text);
-                if let Some(cc) = cache_control {
+                if let Some(cc) = cache_control.filter(|_| keep_cache_control) {
                     out.extend_from_slice(b",\"cache_control\":");
                     out.extend_from_slice(cc.get().as_bytes());
                 }

@@ -1,5 +1,10 @@
 use super::*;
 
+/// A target that keeps cache marks (most cases check them), with or without stream usage.
+fn target(stream_usage: bool) -> ChatTarget {
+    ChatTarget { stream_usage, cache_control: true }
+}
+
 fn body(t: &Translated) -> &str {
     std::str::from_utf8(&t.body).unwrap()
 }
@@ -72,11 +77,11 @@ const CLAUDE_CODE_UPSTREAM: &str = concat!(
 
 #[test]
 fn claude_code_request_becomes_a_chat_request() {
-    let t = build_chat_request(CLAUDE_CODE_REQUEST.as_bytes(), "deepseek-chat", true).unwrap();
+    let t = build_chat_request(CLAUDE_CODE_REQUEST.as_bytes(), "deepseek-chat", target(true)).unwrap();
     assert_eq!(body(&t), CLAUDE_CODE_UPSTREAM);
     assert!(t.stream);
     assert!(t.include_usage);
-    let t = build_chat_request(CLAUDE_CODE_REQUEST.as_bytes(), "deepseek-chat", false).unwrap();
+    let t = build_chat_request(CLAUDE_CODE_REQUEST.as_bytes(), "deepseek-chat", target(false)).unwrap();
     assert!(!t.include_usage);
     assert!(!body(&t).contains("stream_options"));
 }
@@ -135,9 +140,9 @@ fn request_mappings() {
             r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"The grass is green."},{"type":"text","text":"Colour?"}]},{"role":"assistant","content":null,"tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":"{\"b\":2,\"a\":[1,2]}"}}]},{"role":"tool","content":"Error","tool_call_id":"t1"}],"max_tokens":10}"#,
         ),
         (
-            "unknown members pass through (last duplicate wins, ours win); Anthropic-only ones do not",
-            r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"x"}],"service_tier":"auto","container":null,"frequency_penalty":0.5,"n":1,"n":2,"model_extra":{"k":[1, 2]},"user":"spoofed","mcp_servers":[]}"#,
-            r#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":10,"frequency_penalty":0.5,"n":2,"model_extra":{"k":[1, 2]},"user":"spoofed"}"#,
+            "OpenAI chat members are copied (last duplicate wins, ours win); Anthropic-only and unknown ones are not",
+            r#"{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"x"}],"service_tier":"auto","container":null,"frequency_penalty":0.5,"n":1,"n":2,"model_extra":{"k":[1, 2]},"user":"spoofed","mcp_servers":[],"chat_template_kwargs":{"enable_thinking":false},"extra_headers":{"Authorization":"Bearer jwt"}}"#,
+            r#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":10,"frequency_penalty":0.5,"n":2,"user":"spoofed"}"#,
         ),
         (
             "metadata user_id beats a pass-through user",
@@ -146,7 +151,7 @@ fn request_mappings() {
         ),
     ];
     for (name, input, expected) in cases {
-        let t = build_chat_request(input.as_bytes(), "m", true).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let t = build_chat_request(input.as_bytes(), "m", target(true)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(body(&t), *expected, "{name}");
         crate::json::from_bytes::<serde_json::Value>(&t.body).unwrap();
     }
@@ -217,7 +222,7 @@ fn request_errors() {
         ),
     ];
     for (name, input, message, param) in cases {
-        let e = match build_chat_request(input.as_bytes(), "m", true) {
+        let e = match build_chat_request(input.as_bytes(), "m", target(true)) {
             Ok(t) => panic!("{name}: expected an error, got {}", body(&t)),
             Err(e) => e,
         };
@@ -232,4 +237,18 @@ fn thinking_budget_thresholds() {
     for (budget, effort) in [(1024, "low"), (4095, "low"), (4096, "medium"), (16383, "medium"), (16384, "high")] {
         assert_eq!(budget_effort(budget), effort);
     }
+}
+
+/// Anthropic's `cache_control` marks reach an OpenAI-wire provider only where it documents
+/// them (OpenRouter, DashScope); elsewhere they are dropped.
+#[test]
+fn cache_control_only_where_the_target_keeps_it() {
+    let input = r#"{"model":"x","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"Long.","cache_control":{"type":"ephemeral"}}]}]}"#;
+    let kept = build_chat_request(input.as_bytes(), "m", target(false)).unwrap();
+    assert!(body(&kept).contains(r#""cache_control":{"type":"ephemeral"}"#), "{}", body(&kept));
+    let dropped = build_chat_request(input.as_bytes(), "m", ChatTarget::default()).unwrap();
+    assert_eq!(
+        body(&dropped),
+        r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"Long."}]}],"max_tokens":5}"#
+    );
 }
