@@ -357,13 +357,18 @@ impl Exchange {
         let p = self.provider.clone();
         let t = match (self.route.ingress, self.route.translator) {
             (Some(ingress), None) => {
-                let target = ChatTarget { stream_usage: p.stream_usage, cache_control: p.spec.cache_control };
+                let target = ChatTarget {
+                    stream_usage: p.stream_usage,
+                    cache_control: p.spec.cache_control,
+                    reasoning_content: p.spec.reasoning_echo,
+                };
                 ingress.request(view, &model, target)?
             }
             (Some(ingress), Some(translator)) => {
                 // Chat is only the middle here: the translator reads the usage request and the
                 // cache marks itself, and keeps what its wire has.
-                let chat = ingress.request(view, &model, ChatTarget { stream_usage: true, cache_control: true })?;
+                let target = ChatTarget { stream_usage: true, cache_control: true, reasoning_content: false };
+                let chat = ingress.request(view, &model, target)?;
                 let chat_view = openai::parse_body(&chat.body)?;
                 translator.request(&chat_view, &model, &p)?
             }

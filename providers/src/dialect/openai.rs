@@ -8,6 +8,7 @@ use crate::dialect::Translated;
 use crate::error::ProxyError;
 use crate::json::{self, Edit, ObjectView, ViewError};
 use crate::stream::sse::{Block, SseDecoder, SseError};
+use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// A request body ready for the upstream.
@@ -88,6 +89,11 @@ pub fn prepare_request(api: ApiKind, body: &[u8], cfg: &ProviderConfig) -> Resul
             }
         }
     }
+    if api == ApiKind::ChatCompletions && !cfg.spec.developer_role {
+        if let Some(messages) = view.get("messages").and_then(developer_as_system) {
+            edits.push(Edit::Set("messages".into(), messages));
+        }
+    }
     let include_usage = stream
         && view
             .get("stream_options")
@@ -95,6 +101,33 @@ pub fn prepare_request(api: ApiKind, body: &[u8], cfg: &ProviderConfig) -> Resul
             .is_some_and(|o| o.get_bool("include_usage") == Ok(Some(true)));
     let body = if edits.is_empty() { with_settings } else { Some(view.apply(&edits)) };
     Ok(Prepared { body, model, stream, usage_injected, include_usage })
+}
+
+/// `messages` with every `developer` turn sent as `system`, for providers that reject the
+/// `developer` role (OpenAI's newer name for system instructions, which Codex and the Responses
+/// clients use); `None` when there is none. The other turns keep their bytes.
+fn developer_as_system(messages: &RawValue) -> Option<Vec<u8>> {
+    let items = json::as_array(messages).ok()?;
+    let is_developer = |item: &&RawValue| {
+        ObjectView::parse(item.get().as_bytes())
+            .is_ok_and(|m| m.get_str("role").ok().flatten().as_deref() == Some("developer"))
+    };
+    if !items.iter().any(is_developer) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(messages.get().len());
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match ObjectView::parse(item.get().as_bytes()) {
+            Ok(m) if is_developer(item) => out.extend(m.apply(&[Edit::Set("role".into(), b"\"system\"".to_vec())])),
+            _ => out.extend_from_slice(item.get().as_bytes()),
+        }
+    }
+    out.push(b']');
+    Some(out)
 }
 
 /// `protocol: original`: the body is the provider's own format. Map `model` when the body

@@ -21,6 +21,8 @@ pub struct ChatTarget {
     /// Keep Anthropic-style `cache_control` marks on content parts (the provider documents
     /// them, or a translator decides).
     pub cache_control: bool,
+    /// Send earlier assistant turns' reasoning back as `reasoning_content`.
+    pub reasoning_content: bool,
 }
 
 /// A client protocol other than OpenAI's, translated to and from OpenAI chat.

@@ -14,5 +14,9 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_required: true,
     fields: &[],
     configure: None,
+    // DeepSeek rejects the `developer` role (Codex and other Responses clients send it), and in
+    // thinking mode an assistant tool-call turn without its `reasoning_content`.
+    developer_role: false,
+    reasoning_echo: true,
     ..ProviderSpec::BASE
 };

@@ -40,6 +40,11 @@ pub struct ProviderSpec {
     /// Documents Anthropic-style `cache_control` on OpenAI chat content parts (prompt caching),
     /// so an Anthropic client's marks are kept when its request is translated to chat.
     pub cache_control: bool,
+    /// Accepts the `developer` role; `false`: it is sent as `system`.
+    pub developer_role: bool,
+    /// Wants an assistant turn's `reasoning_content` back in later requests (a translated
+    /// client's thinking is sent there).
+    pub reasoning_echo: bool,
 }
 
 impl ProviderSpec {
@@ -55,6 +60,8 @@ impl ProviderSpec {
         fields: &[],
         configure: None,
         cache_control: false,
+        developer_role: true,
+        reasoning_echo: false,
     };
 }
 

@@ -12,8 +12,10 @@
 //!   result (Claude Code's Read tool returns screenshots that way) cannot go in a `tool` message,
 //!   so they open the user message that follows the tool messages.
 //! - `thinking` / `redacted_thinking` blocks of earlier assistant turns are dropped: their
-//!   signatures only mean something to Anthropic, and OpenAI-wire providers either reject
-//!   `reasoning_content` in input or ignore it.
+//!   signatures only mean something to Anthropic, and most OpenAI-wire providers either reject
+//!   `reasoning_content` in input or ignore it. For a provider that wants it back (DeepSeek: in
+//!   thinking mode it rejects an assistant tool-call turn without it) the thinking text goes
+//!   into the turn's `reasoning_content`.
 //! - `document` blocks: plain-text sources become text parts; other sources (PDF, files) → 400.
 //! - Server tools (`type` other than `custom`, e.g. `web_search_20250305`) and `mcp_servers` →
 //!   400: silently dropping a tool changes what the model can do.
@@ -103,7 +105,7 @@ pub fn translate_chat_request(
     for (i, m) in input.iter().enumerate() {
         convert_message(i, m, &mut messages)?;
     }
-    write_chat_messages(out.member("messages"), &messages, target.cache_control);
+    write_chat_messages(out.member("messages"), &messages, target);
 
     for key in ["max_tokens", "temperature", "top_p"] {
         if let Some(raw) = view.value(key) {
@@ -310,6 +312,7 @@ fn read_messages(raw: &RawValue) -> Result<Vec<InMessage<'_>>, String> {
 struct InBlock<'a> {
     kind: Cow<'a, str>,
     text: Option<Cow<'a, str>>,
+    thinking: Option<Cow<'a, str>>,
     cache_control: Option<&'a RawValue>,
     source: Option<SourceIn<'a>>,
     id: Option<Cow<'a, str>>,
@@ -329,6 +332,7 @@ fn read_block(raw: &RawValue) -> Result<InBlock<'_>, String> {
     Ok(InBlock {
         kind: req_str(&b, "type")?,
         text: opt_str(&b, "text")?,
+        thinking: opt_str(&b, "thinking")?,
         cache_control: b.value("cache_control"),
         source,
         id: opt_str(&b, "id")?,
@@ -443,11 +447,13 @@ struct ChatMessage<'a> {
     content: OutContent<'a>,
     tool_calls: Vec<ToolCallOut<'a>>,
     tool_call_id: Option<Cow<'a, str>>,
+    /// An assistant turn's thinking, for `reasoning_content` where the provider wants it back.
+    reasoning: Option<String>,
 }
 
 impl<'a> ChatMessage<'a> {
     fn plain(role: &'static str, content: OutContent<'a>) -> Self {
-        ChatMessage { role, content, tool_calls: Vec::new(), tool_call_id: None }
+        ChatMessage { role, content, tool_calls: Vec::new(), tool_call_id: None, reasoning: None }
     }
 }
 
@@ -475,8 +481,8 @@ struct ToolOut<'a> {
     strict: Option<bool>,
 }
 
-/// `[{"role", "content", "tool_calls"?, "tool_call_id"?}, …]`
-fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>], cache_control: bool) {
+/// `[{"role", "content", "reasoning_content"?, "tool_calls"?, "tool_call_id"?}, …]`
+fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>], target: ChatTarget) {
     out.push(b'[');
     for (n, m) in messages.iter().enumerate() {
         if n > 0 {
@@ -488,7 +494,11 @@ fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>], cache_co
         match &m.content {
             OutContent::Null => out.extend_from_slice(b"null"),
             OutContent::Text(text) => push_str(out, text),
-            OutContent::Parts(parts) => write_parts(out, parts, cache_control),
+            OutContent::Parts(parts) => write_parts(out, parts, target.cache_control),
+        }
+        if let Some(reasoning) = m.reasoning.as_deref().filter(|_| target.reasoning_content) {
+            out.extend_from_slice(b",\"reasoning_content\":");
+            push_str(out, reasoning);
         }
         if !m.tool_calls.is_empty() {
             out.extend_from_slice(b",\"tool_calls\":[");
@@ -646,10 +656,8 @@ fn convert_user<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessag
                     text = if text.is_empty() { "Error".to_string() } else { format!("Error: {text}") };
                 }
                 out.push(ChatMessage {
-                    role: "tool",
-                    content: OutContent::Text(Cow::Owned(text)),
-                    tool_calls: Vec::new(),
                     tool_call_id: Some(id),
+                    ..ChatMessage::plain("tool", OutContent::Text(Cow::Owned(text)))
                 });
                 tool_messages += 1;
             }
@@ -670,6 +678,7 @@ fn convert_user<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessag
 
 fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
     let mut texts: Vec<Cow<'a, str>> = Vec::new();
+    let mut thoughts: Vec<Cow<'a, str>> = Vec::new();
     let mut calls = Vec::new();
     for b in blocks {
         match &*b.kind {
@@ -684,8 +693,10 @@ fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatM
                 };
                 calls.push(ToolCallOut { id, name, arguments });
             }
-            // Signed reasoning from earlier turns means nothing to another provider.
-            "thinking" | "redacted_thinking" => {}
+            // The signature means nothing to another provider; the text may go back as
+            // `reasoning_content` (DeepSeek requires it on tool-call turns when thinking).
+            "thinking" => thoughts.extend(b.thinking.filter(|t| !t.is_empty())),
+            "redacted_thinking" => {}
             other => return Err(unsupported_block(i, other, "assistant")),
         }
     }
@@ -698,7 +709,8 @@ fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatM
         // Only thinking blocks: nothing an OpenAI-wire provider can use.
         return Ok(());
     }
-    out.push(ChatMessage { role: "assistant", content, tool_calls: calls, tool_call_id: None });
+    let reasoning = (!thoughts.is_empty()).then(|| thoughts.join("\n\n"));
+    out.push(ChatMessage { role: "assistant", content, tool_calls: calls, tool_call_id: None, reasoning });
     Ok(())
 }
 

@@ -2,7 +2,7 @@ use super::*;
 
 /// A target that keeps cache marks (most cases check them), with or without stream usage.
 fn target(stream_usage: bool) -> ChatTarget {
-    ChatTarget { stream_usage, cache_control: true }
+    ChatTarget { stream_usage, cache_control: true, reasoning_content: false }
 }
 
 fn body(t: &Translated) -> &str {
