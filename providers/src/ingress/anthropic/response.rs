@@ -8,166 +8,13 @@
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use crate::json::write_str as push_str;
-use crate::json::{as_array, as_object, as_str, as_u64, opt_str as json_opt_str, read_members, ObjectView, ViewError};
+use crate::json::{as_str, ObjectView, ViewError};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
-use super::request::{array_of, wrong_type};
-
-/// A `chat.completion` or a `chat.completion.chunk`: the members the translations read.
-pub(super) struct ChatDoc<'a> {
-    pub(super) id: Option<Cow<'a, str>>,
-    pub(super) model: Option<Cow<'a, str>>,
-    pub(super) choices: Vec<ChoiceIn<'a>>,
-    pub(super) usage: Option<ChatUsage>,
-    pub(super) error: Option<&'a RawValue>,
-}
-
-pub(super) struct ChoiceIn<'a> {
-    pub(super) index: Option<u64>,
-    /// `message` in a completion, `delta` in a chunk.
-    pub(super) message: Option<MsgIn<'a>>,
-    pub(super) finish_reason: Option<Cow<'a, str>>,
-}
-
-pub(super) struct MsgIn<'a> {
-    pub(super) content: Option<&'a RawValue>,
-    pub(super) reasoning_content: Option<Cow<'a, str>>,
-    pub(super) reasoning: Option<Cow<'a, str>>,
-    pub(super) refusal: Option<Cow<'a, str>>,
-    pub(super) tool_calls: Vec<CallIn<'a>>,
-}
-
-pub(super) struct CallIn<'a> {
-    /// Read in chunks only.
-    pub(super) index: Option<u64>,
-    pub(super) id: Option<Cow<'a, str>>,
-    pub(super) name: Option<Cow<'a, str>>,
-    /// A completion's `function.arguments` (any JSON).
-    pub(super) arguments: Option<&'a RawValue>,
-    /// A chunk's `function.arguments` (a string).
-    pub(super) arguments_text: Option<Cow<'a, str>>,
-}
-
-/// Reads a completion (`chunk == false`) or a chunk, checking the types of every member read.
-pub(super) fn read_chat_doc(text: &str, chunk: bool) -> Result<ChatDoc<'_>, String> {
-    let mut slots = [None; 5];
-    read_members(text, &["id", "model", "choices", "usage", "error"], &mut slots)
-        .map_err(|_| "invalid type, expected an object".to_string())?;
-    let [id, model, choices_raw, usage, error] = slots;
-    let mut choices = Vec::new();
-    if let Some(raw) = choices_raw {
-        for item in array_of(raw)? {
-            choices.push(read_choice(item, chunk)?);
-        }
-    }
-    let usage = match usage {
-        Some(raw) => Some(read_usage(raw)?),
-        None => None,
-    };
-    Ok(ChatDoc { id: slot_str(id, "id")?, model: slot_str(model, "model")?, choices, usage, error })
-}
-
-// The nested members are read with `json::read_members` (no allocation; one scan per level):
-// a chunk arrives for every streamed token.
-
-/// The members `keys` of the object `raw` (absent or `null`: `None`).
-fn members_of<'a, const N: usize>(
-    raw: &'a RawValue,
-    keys: [&'static str; N],
-) -> Result<[Option<&'a RawValue>; N], String> {
-    let mut slots = [None; N];
-    read_members(raw.get(), &keys, &mut slots).map_err(|_| "invalid type, expected an object".to_string())?;
-    Ok(slots)
-}
-
-fn slot_str<'a>(slot: Option<&'a RawValue>, key: &str) -> Result<Option<Cow<'a, str>>, String> {
-    json_opt_str(slot).map_err(|_| wrong_type(key))
-}
-
-fn slot_u64(slot: Option<&RawValue>, key: &str) -> Result<Option<u64>, String> {
-    slot.map(as_u64).transpose().map_err(|_| wrong_type(key))
-}
-
-fn read_choice(raw: &RawValue, chunk: bool) -> Result<ChoiceIn<'_>, String> {
-    let [index, message, finish_reason] =
-        members_of(raw, ["index", if chunk { "delta" } else { "message" }, "finish_reason"])?;
-    let message = match message {
-        Some(raw) => Some(read_msg(raw, chunk)?),
-        None => None,
-    };
-    Ok(ChoiceIn { index: slot_u64(index, "index")?, message, finish_reason: slot_str(finish_reason, "finish_reason")? })
-}
-
-fn read_msg(raw: &RawValue, chunk: bool) -> Result<MsgIn<'_>, String> {
-    let [content, reasoning_content, reasoning, refusal, calls] =
-        members_of(raw, ["content", "reasoning_content", "reasoning", "refusal", "tool_calls"])?;
-    let mut tool_calls = Vec::new();
-    if let Some(raw) = calls {
-        for item in array_of(raw)? {
-            tool_calls.push(read_call(item, chunk)?);
-        }
-    }
-    Ok(MsgIn {
-        content,
-        reasoning_content: slot_str(reasoning_content, "reasoning_content")?,
-        reasoning: slot_str(reasoning, "reasoning")?,
-        refusal: slot_str(refusal, "refusal")?,
-        tool_calls,
-    })
-}
-
-fn read_call(raw: &RawValue, chunk: bool) -> Result<CallIn<'_>, String> {
-    let [index, id, function] = members_of(raw, ["index", "id", "function"])?;
-    let mut call = CallIn { index: None, id: slot_str(id, "id")?, name: None, arguments: None, arguments_text: None };
-    if chunk {
-        call.index = slot_u64(index, "index")?;
-    }
-    if let Some(raw) = function {
-        let [name, arguments] = members_of(raw, ["name", "arguments"])?;
-        call.name = slot_str(name, "name")?;
-        if chunk {
-            call.arguments_text = slot_str(arguments, "arguments")?;
-        } else {
-            call.arguments = arguments;
-        }
-    }
-    Ok(call)
-}
-
-#[derive(Default, Clone, Copy, Debug)]
-pub(super) struct ChatUsage {
-    pub(super) prompt_tokens: Option<u64>,
-    pub(super) completion_tokens: Option<u64>,
-    /// `prompt_tokens_details.cached_tokens`.
-    pub(super) cached_tokens: Option<u64>,
-    /// DeepSeek's name for cached prompt tokens.
-    pub(super) prompt_cache_hit_tokens: Option<u64>,
-}
-
-fn read_usage(raw: &RawValue) -> Result<ChatUsage, String> {
-    let [prompt, completion, details, cache_hit] =
-        members_of(raw, ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "prompt_cache_hit_tokens"])?;
-    let cached_tokens = match details {
-        Some(raw) => {
-            let [cached] = members_of(raw, ["cached_tokens"])?;
-            slot_u64(cached, "cached_tokens")?
-        }
-        None => None,
-    };
-    Ok(ChatUsage {
-        prompt_tokens: slot_u64(prompt, "prompt_tokens")?,
-        completion_tokens: slot_u64(completion, "completion_tokens")?,
-        cached_tokens,
-        prompt_cache_hit_tokens: slot_u64(cache_hit, "prompt_cache_hit_tokens")?,
-    })
-}
+use crate::ingress::chat::{content_text, error_message_of, read_chat_doc, ChatUsage};
 
 impl ChatUsage {
-    fn cached(&self) -> Option<u64> {
-        self.cached_tokens.or(self.prompt_cache_hit_tokens)
-    }
-
     pub(super) fn to_anthropic(self) -> UsageOut {
         let cached = self.cached();
         UsageOut {
@@ -298,28 +145,6 @@ pub(super) fn message_id(chat_id: Option<&str>, random: u64) -> String {
     }
 }
 
-/// Text of an OpenAI `content`: a string, or the concatenated text parts of an array.
-pub(super) fn content_text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
-    let raw = raw?;
-    match raw.get().trim_start().as_bytes().first()? {
-        b'"' => as_str(raw).ok(),
-        b'[' => {
-            // Parts of type `text` (or without a type); any part of another shape reads as none.
-            let mut text = String::new();
-            for item in as_array(raw).ok()? {
-                let part = as_object(item).ok()?;
-                let kind = part.get_str("type").ok()?;
-                let part_text = part.get_str("text").ok()?;
-                if kind.as_deref().is_none_or(|k| k == "text") {
-                    text.push_str(part_text.as_deref().unwrap_or_default());
-                }
-            }
-            Some(Cow::Owned(text))
-        }
-        _ => None,
-    }
-}
-
 /// Tool arguments → an Anthropic `input` object as JSON text (see the module notes).
 fn tool_input(arguments: Option<&RawValue>) -> String {
     let empty = || "{}".to_string();
@@ -435,23 +260,6 @@ pub(super) fn anthropic_error_body(kind: &str, message: &str) -> Vec<u8> {
     push_str(&mut out, message);
     out.extend_from_slice(b"}}");
     out
-}
-
-/// A non-empty string value.
-fn non_empty_str(raw: Option<&RawValue>) -> Option<String> {
-    raw.and_then(|r| as_str(r).ok()).filter(|s| !s.is_empty()).map(Cow::into_owned)
-}
-
-/// The message of an error body: `error.message`, `error` (a string), `message` or `detail`.
-fn error_message_of(body: &str) -> Option<String> {
-    let view = ObjectView::parse(body.as_bytes()).ok()?;
-    let error = view.get("error");
-    error
-        .and_then(|e| as_object(e).ok())
-        .and_then(|e| non_empty_str(e.get("message")))
-        .or_else(|| non_empty_str(error))
-        .or_else(|| non_empty_str(view.get("message")))
-        .or_else(|| non_empty_str(view.get("detail")))
 }
 
 /// An upstream error in OpenAI shape (or any body) → status and Anthropic error body.

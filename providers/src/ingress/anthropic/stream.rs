@@ -10,9 +10,9 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 use super::response::{
-    anthropic_error_body, content_text, final_stop_reason, message_id, push_u64, read_chat_doc, stop_reason,
-    write_message, write_usage, CallIn, ChatUsage, UsageOut,
+    anthropic_error_body, final_stop_reason, message_id, push_u64, stop_reason, write_message, write_usage, UsageOut,
 };
+use crate::ingress::chat::{content_text, read_chat_doc, CallIn, ChatUsage};
 
 /// The Anthropic block currently open (blocks are strictly sequential on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
