@@ -13,6 +13,7 @@ use crate::json::ObjectView;
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
 pub mod chat;
+pub mod chat_request;
 
 /// What the chat request an ingress builds goes to: what its next hop accepts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

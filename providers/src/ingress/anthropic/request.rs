@@ -36,6 +36,9 @@
 
 use crate::dialect::Translated;
 use crate::error::ProxyError;
+use crate::ingress::chat_request::{
+    write_chat_messages, write_tools, ChatMessage, ObjWriter, OutContent, Part, ToolCallOut, ToolOut,
+};
 use crate::ingress::ChatTarget;
 use crate::json::write_str as push_str;
 use crate::json::{as_array, as_object, as_str, ObjectView};
@@ -254,44 +257,6 @@ fn read_strings(raw: &RawValue) -> Result<Vec<Cow<'_, str>>, String> {
     Ok(out)
 }
 
-/// A JSON object written member by member, remembering which keys it has.
-struct ObjWriter {
-    buf: Vec<u8>,
-    keys: Vec<String>,
-}
-
-impl ObjWriter {
-    fn new(capacity: usize) -> Self {
-        let mut buf = Vec::with_capacity(capacity);
-        buf.push(b'{');
-        ObjWriter { buf, keys: Vec::new() }
-    }
-
-    /// Writes the key of a new member; its value is to be written into the returned buffer.
-    fn member(&mut self, key: &str) -> &mut Vec<u8> {
-        if !self.keys.is_empty() {
-            self.buf.push(b',');
-        }
-        push_str(&mut self.buf, key);
-        self.buf.push(b':');
-        self.keys.push(key.to_string());
-        &mut self.buf
-    }
-
-    fn raw(&mut self, key: &str, json: &str) {
-        self.member(key).extend_from_slice(json.as_bytes());
-    }
-
-    fn has(&self, key: &str) -> bool {
-        self.keys.iter().any(|k| k == key)
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        self.buf.push(b'}');
-        self.buf
-    }
-}
-
 struct InMessage<'a> {
     role: Cow<'a, str>,
     content: &'a RawValue,
@@ -440,140 +405,6 @@ struct FormatIn<'a> {
 fn read_format(raw: &RawValue) -> Result<FormatIn<'_>, String> {
     let f = object_of(raw)?;
     Ok(FormatIn { kind: req_str(&f, "type")?, schema: f.value("schema") })
-}
-
-struct ChatMessage<'a> {
-    role: &'static str,
-    content: OutContent<'a>,
-    tool_calls: Vec<ToolCallOut<'a>>,
-    tool_call_id: Option<Cow<'a, str>>,
-    /// An assistant turn's thinking, for `reasoning_content` where the provider wants it back.
-    reasoning: Option<String>,
-}
-
-impl<'a> ChatMessage<'a> {
-    fn plain(role: &'static str, content: OutContent<'a>) -> Self {
-        ChatMessage { role, content, tool_calls: Vec::new(), tool_call_id: None, reasoning: None }
-    }
-}
-
-enum OutContent<'a> {
-    Null,
-    Text(Cow<'a, str>),
-    Parts(Vec<Part<'a>>),
-}
-
-enum Part<'a> {
-    Text { text: Cow<'a, str>, cache_control: Option<&'a RawValue> },
-    ImageUrl { url: Cow<'a, str> },
-}
-
-struct ToolCallOut<'a> {
-    id: Cow<'a, str>,
-    name: Cow<'a, str>,
-    arguments: String,
-}
-
-struct ToolOut<'a> {
-    name: Cow<'a, str>,
-    description: Option<Cow<'a, str>>,
-    parameters: Option<&'a RawValue>,
-    strict: Option<bool>,
-}
-
-/// `[{"role", "content", "reasoning_content"?, "tool_calls"?, "tool_call_id"?}, …]`
-fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>], target: ChatTarget) {
-    out.push(b'[');
-    for (n, m) in messages.iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(b"{\"role\":");
-        push_str(out, m.role);
-        out.extend_from_slice(b",\"content\":");
-        match &m.content {
-            OutContent::Null => out.extend_from_slice(b"null"),
-            OutContent::Text(text) => push_str(out, text),
-            OutContent::Parts(parts) => write_parts(out, parts, target.cache_control),
-        }
-        if let Some(reasoning) = m.reasoning.as_deref().filter(|_| target.reasoning_content) {
-            out.extend_from_slice(b",\"reasoning_content\":");
-            push_str(out, reasoning);
-        }
-        if !m.tool_calls.is_empty() {
-            out.extend_from_slice(b",\"tool_calls\":[");
-            for (k, call) in m.tool_calls.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(b"{\"id\":");
-                push_str(out, &call.id);
-                out.extend_from_slice(b",\"type\":\"function\",\"function\":{\"name\":");
-                push_str(out, &call.name);
-                out.extend_from_slice(b",\"arguments\":");
-                push_str(out, &call.arguments);
-                out.extend_from_slice(b"}}");
-            }
-            out.push(b']');
-        }
-        if let Some(id) = &m.tool_call_id {
-            out.extend_from_slice(b",\"tool_call_id\":");
-            push_str(out, id);
-        }
-        out.push(b'}');
-    }
-    out.push(b']');
-}
-
-fn write_parts(out: &mut Vec<u8>, parts: &[Part<'_>], keep_cache_control: bool) {
-    out.push(b'[');
-    for (n, part) in parts.iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        match part {
-            Part::Text { text, cache_control } => {
-                out.extend_from_slice(b"{\"type\":\"text\",\"text\":");
-                push_str(out, text);
-                if let Some(cc) = cache_control.filter(|_| keep_cache_control) {
-                    out.extend_from_slice(b",\"cache_control\":");
-                    out.extend_from_slice(cc.get().as_bytes());
-                }
-                out.push(b'}');
-            }
-            Part::ImageUrl { url } => {
-                out.extend_from_slice(b"{\"type\":\"image_url\",\"image_url\":{\"url\":");
-                push_str(out, url);
-                out.extend_from_slice(b"}}");
-            }
-        }
-    }
-    out.push(b']');
-}
-
-/// `[{"type":"function","function":{"name","description"?,"parameters"?,"strict"?}}, …]`
-fn write_tools(out: &mut Vec<u8>, tools: &[ToolOut<'_>]) {
-    out.push(b'[');
-    for (n, tool) in tools.iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(b"{\"type\":\"function\",\"function\":{\"name\":");
-        push_str(out, &tool.name);
-        if let Some(description) = &tool.description {
-            out.extend_from_slice(b",\"description\":");
-            push_str(out, description);
-        }
-        if let Some(parameters) = tool.parameters {
-            out.extend_from_slice(b",\"parameters\":");
-            out.extend_from_slice(parameters.get().as_bytes());
-        }
-        if let Some(strict) = tool.strict {
-            out.extend_from_slice(if strict { b",\"strict\":true" } else { b",\"strict\":false" });
-        }
-        out.extend_from_slice(b"}}");
-    }
-    out.push(b']');
 }
 
 /// `system`: a string or an array of text blocks → one string (`None` when empty).
@@ -728,7 +559,7 @@ fn image_part<'a>(i: usize, source: Option<SourceIn<'a>>) -> Result<Part<'a>, Pr
         }
         (kind, _, _) => return Err(bad_message(i, &format!("image source `{kind}` is not supported"))),
     };
-    Ok(Part::ImageUrl { url })
+    Ok(Part::ImageUrl { url, detail: None })
 }
 
 fn document_part<'a>(i: usize, b: InBlock<'a>) -> Result<Part<'a>, ProxyError> {
