@@ -48,7 +48,7 @@ ADMIN_PORT ?= 9901
 MOCK_PORT  ?= 8000
 CA_FILE    ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: build build-symbols build-noop build-trap venv unit test e2e e2e-harness run lint size bench soak fuzz fuzz-seed envoy-examples clean distclean
+.PHONY: build build-symbols build-noop build-trap venv clients unit test e2e e2e-harness run lint size bench soak fuzz fuzz-seed envoy-examples clean distclean
 
 build:
 	$(CARGO) build --release --target $(WASM_TARGET) -p ai-proxy --no-default-features --features "$(FEATURES)"
@@ -71,16 +71,20 @@ build-trap:
 venv:
 	scripts/install-envoy.sh
 
+# Codex CLI and Claude Code, pinned (tests/e2e/clients/package-lock.json), for test_cli_clients.py.
+clients:
+	scripts/install-clients.sh
+
 unit:
 	$(CARGO) test --workspace
 	# The slimmest build: what it must refuse (the fixture suites need every translator).
-	$(CARGO) test -p providers --no-default-features --lib -- translators_left_out messages_path_needs
+	$(CARGO) test -p providers --no-default-features --lib -- translators_left_out messages_path_needs responses_path_needs
 
 test: lint unit build size e2e e2e-harness
 
 # The fixture suite (tests/fixtures/**/case.json), the quickstart and the example Envoy
 # configs, through Envoy 1.40 running dist/plugin.wasm; the VM recovery test with the trap module.
-e2e: build build-trap venv
+e2e: build build-trap venv clients
 	AI_PROXY_WASM=$(abspath $(DIST)) AI_PROXY_E2E_MODULE=ai-proxy ENVOY_BIN=$(abspath $(VENV)/bin/envoy) \
 		AI_PROXY_TRAP_WASM=$(abspath $(TRAP_WASM)) \
 		$(PY) -m pytest tests/e2e -ra $(PYTEST_ARGS)
@@ -100,7 +104,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --workspace --target $(WASM_TARGET) --lib -- -D warnings
 	# Builds with only some translators (FEATURES=...): each one alone, and none.
-	for f in "" anthropic gemini dashscope; do \
+	for f in "" anthropic gemini dashscope responses; do \
 		$(CARGO) clippy -q -p providers --no-default-features --features "$$f" --lib -- -D warnings; done
 	$(CARGO) clippy -p ai-proxy --no-default-features --target $(WASM_TARGET) --lib -- -D warnings
 	python3 -m py_compile tests/e2e/*.py scripts/run.py

@@ -6,7 +6,7 @@
 
 use crate::api::{self, ApiKind};
 use crate::config::{BasePathHandling, Protocol, ProviderConfig};
-use crate::dialect::{self, openai, Dialect, StreamTranslator, TranslateCtx, Translator};
+use crate::dialect::{self, openai, Dialect, StreamTranslator, ToolNames, TranslateCtx, Translated, Translator};
 use crate::error::ProxyError;
 use crate::headers::{HeaderMap, NotText};
 use crate::ingress::{self, ChatTarget, Ingress};
@@ -164,6 +164,8 @@ pub struct Exchange {
     embeddings_base64: bool,
     /// DashScope: the request goes to the multimodal-generation endpoint.
     multimodal: bool,
+    /// Chat function names that stand for other tools of the client's protocol.
+    tool_names: ToolNames,
     stream_translator: Option<Box<dyn StreamTranslator>>,
     /// Upstream status of a buffered response.
     buffered_status: u16,
@@ -203,6 +205,20 @@ impl Exchange {
                 };
                 let (route, upstream, resource) =
                     Route::find(p, found.kind, found.resource).map_err(|e| ingress::reply(Some(found.kind), e))?;
+                // A client protocol is translated for its create call only (`POST /v1/responses`);
+                // its other resources (a stored response, its input items) exist only where the
+                // provider speaks that protocol itself.
+                let create = found.resource.strip_prefix('/') == Some(found.kind.name());
+                if route.ingress.is_some() && !(create && is_post) {
+                    let e = ProxyError::not_found(format!(
+                        "{} {} is not available from provider `{}`: it stores nothing; only POST /v1/{} is translated",
+                        head.method,
+                        safe_path(raw_path),
+                        p.spec.name,
+                        found.kind.name()
+                    ));
+                    return Err(ingress::reply(Some(found.kind), e));
+                }
                 (Some(found.kind), Some(upstream), route, resource)
             }
         };
@@ -237,6 +253,7 @@ impl Exchange {
             include_usage: false,
             embeddings_base64: false,
             multimodal: false,
+            tool_names: ToolNames::default(),
             stream_translator: None,
             buffered_status: 0,
             resource,
@@ -355,7 +372,7 @@ impl Exchange {
     /// provider's wire (translator), then `customSettings` where they apply.
     fn translate_request(&mut self, view: &ObjectView<'_>, model: String) -> Result<openai::Prepared, ProxyError> {
         let p = self.provider.clone();
-        let t = match (self.route.ingress, self.route.translator) {
+        let mut t = match (self.route.ingress, self.route.translator) {
             (Some(ingress), None) => {
                 let target = ChatTarget {
                     stream_usage: p.stream_usage,
@@ -370,13 +387,15 @@ impl Exchange {
                 let target = ChatTarget { stream_usage: true, cache_control: true, reasoning_content: false };
                 let chat = ingress.request(view, &model, target)?;
                 let chat_view = openai::parse_body(&chat.body)?;
-                translator.request(&chat_view, &model, &p)?
+                let upstream = translator.request(&chat_view, &model, &p)?;
+                Translated { tool_names: chat.tool_names, ..upstream }
             }
             (None, Some(translator)) => translator.request(view, &model, &p)?,
             (None, None) => return openai::prepare_request(ApiKind::ChatCompletions, view.input(), &p),
         };
         self.multimodal = t.multimodal;
         self.embeddings_base64 = t.base64;
+        self.tool_names = std::mem::take(&mut t.tool_names);
         if self.route.translator.is_none_or(|t| t.takes_settings()) {
             Ok(openai::Prepared::translated(t, model, &p))
         } else {
@@ -402,6 +421,7 @@ impl Exchange {
                 random: self.random,
                 include_usage: self.include_usage,
                 base64: self.embeddings_base64,
+                tool_names: self.tool_names.clone(),
             };
             if ok && is_sse {
                 if let Some(stream) = self.stream_translator(&ctx) {
@@ -640,6 +660,41 @@ mod tests {
             }
             (other, built) => panic!("anthropic translator built: {built}; start gave {other:?}"),
         }
+    }
+
+    /// `/v1/responses`: native where the provider serves it, through the Responses ingress
+    /// elsewhere (its create call only), and a 404 that says why in a build without it.
+    #[test]
+    fn responses_path_needs_the_responses_translator() {
+        let start = |config: &[u8], method: &'static str, path: &'static str| {
+            let engine = crate::Engine::compile(config).unwrap_or_else(|e| panic!("{e}"));
+            let provider = engine.global.clone().expect("provider");
+            let head = RequestHead {
+                method,
+                path,
+                content_type: Some("application/json"),
+                content_length: Some(2),
+                has_body: true,
+            };
+            Exchange::start(&provider, &head, 0)
+        };
+        let deepseek = br#"{"provider":{"type":"deepseek","apiTokens":["sk-1"]}}"#;
+        match (start(deepseek, "POST", "/v1/responses"), cfg!(feature = "responses")) {
+            (Ok((ex, _)), true) => assert!(ex.route.ingress.is_some() && ex.route.translator.is_none()),
+            (Err(reply), false) => {
+                assert_eq!(reply.status, 404);
+                assert!(String::from_utf8_lossy(&reply.body).contains("cargo feature `responses`"));
+            }
+            (other, built) => panic!("responses translator built: {built}; start gave {other:?}"),
+        }
+        if cfg!(feature = "responses") {
+            let reply = start(deepseek, "GET", "/v1/responses/resp_1").expect_err("a stored response cannot be read");
+            assert_eq!(reply.status, 404);
+            assert!(String::from_utf8_lossy(&reply.body).contains("only POST /v1/responses is translated"));
+        }
+        let (ex, _) = start(br#"{"provider":{"type":"openai","apiTokens":["sk-1"]}}"#, "GET", "/v1/responses/resp_1")
+            .unwrap_or_else(|r| panic!("{r:?}"));
+        assert!(!ex.route.translates(), "openai serves the Responses API itself");
     }
 
     /// A header the core reads that is not UTF-8 is a 400 in the client's protocol; one it

@@ -199,12 +199,17 @@ fn run(case: &Value, random: u64, chunking: &dyn Fn(&[u8]) -> Vec<Vec<u8>>) -> O
 /// `"normalize": ["created"]`.
 const FIXED_NOW: u64 = 1_700_000_000;
 
-/// `"created":<digits>` → `"created":0`, for fixtures that list `created` under `normalize`.
+/// `"created":<digits>` (and Responses' `"created_at":<digits>`) → `0`, for fixtures that list
+/// `created` under `normalize`.
 fn normalize_created(text: &str) -> String {
+    normalize_key(&normalize_key(text, "\"created\":"), "\"created_at\":")
+}
+
+fn normalize_key(text: &str, key: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find("\"created\":") {
-        let (head, tail) = rest.split_at(i + "\"created\":".len());
+    while let Some(i) = rest.find(key) {
+        let (head, tail) = rest.split_at(i + key.len());
         out.push_str(head);
         let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         out.push_str(if digits > 0 { "0" } else { "" });
@@ -214,11 +219,12 @@ fn normalize_created(text: &str) -> String {
     out
 }
 
-/// `call_`/`chatcmpl-`/`msg_` + 16 hex digits (ids made from the per-request random value,
-/// which Envoy's glue draws itself) → 16 zeros, for fixtures that list `random_ids`.
+/// `call_`/`chatcmpl-`/`msg_`/`rs_`/`fc_`/`resp_` + 16 hex digits (ids made from the
+/// per-request random value, which Envoy's glue draws itself) → 16 zeros, for fixtures that
+/// list `random_ids`.
 fn normalize_random_ids(text: &str) -> String {
     let mut out = text.to_string();
-    for prefix in ["call_", "chatcmpl-", "msg_"] {
+    for prefix in ["call_", "chatcmpl-", "msg_", "rs_", "fc_", "resp_"] {
         let mut from = 0;
         while let Some(i) = out[from..].find(prefix) {
             let start = from + i + prefix.len();

@@ -547,15 +547,15 @@ def check_upstream(case_upstream: dict | None, received: list[dict]) -> list[str
     return problems
 
 
-_CREATED = re.compile(rb'"created":\d+')
+_CREATED = re.compile(rb'"(created|created_at)":\d+')
 
 
 def normalize_created(raw: bytes) -> bytes:
-    """`"created":<digits>` -> `"created":0`: translated responses carry Envoy's clock."""
-    return _CREATED.sub(b'"created":0', raw)
+    """`"created":<digits>` (and `"created_at"`) -> 0: translated responses carry Envoy's clock."""
+    return _CREATED.sub(lambda m: b'"' + m.group(1) + b'":0', raw)
 
 
-_RANDOM_ID = re.compile(rb'(call_|chatcmpl-|msg_)[0-9a-f]{16}')
+_RANDOM_ID = re.compile(rb'(call_|chatcmpl-|msg_|rs_|fc_|resp_)[0-9a-f]{16}')
 
 
 def normalize_random_ids(raw: bytes) -> bytes:

@@ -43,6 +43,18 @@ pub struct Translated {
     pub multimodal: bool,
     /// Embeddings: the client asked for `encoding_format: base64`.
     pub base64: bool,
+    /// Chat function names that stand for other tools of the client's protocol.
+    pub tool_names: ToolNames,
+}
+
+/// Chat function names that stand for something else in the client's protocol (Responses: a
+/// namespaced or a custom tool), so that the answer names each call as the client knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolNames {
+    /// Tool namespaces, flattened into functions named `{namespace}__{name}`.
+    pub namespaces: Vec<String>,
+    /// Custom (free-form input) tools, sent as functions with one string member `input`.
+    pub custom: Vec<String>,
 }
 
 /// One API of a provider wire protocol, translated to and from the OpenAI form of that API:
@@ -161,6 +173,8 @@ pub struct TranslateCtx {
     pub include_usage: bool,
     /// Embeddings: answer with base64 vectors.
     pub base64: bool,
+    /// See `Translated::tool_names`.
+    pub tool_names: ToolNames,
 }
 
 /// A per-request, stateful stream translation: upstream SSE bytes in, client SSE bytes out.

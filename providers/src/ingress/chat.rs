@@ -143,15 +143,32 @@ pub struct ChatUsage {
     pub cached_tokens: Option<u64>,
     /// DeepSeek's name for cached prompt tokens.
     pub prompt_cache_hit_tokens: Option<u64>,
+    /// `completion_tokens_details.reasoning_tokens`.
+    pub reasoning_tokens: Option<u64>,
 }
 
 fn read_usage(raw: &RawValue) -> Result<ChatUsage, String> {
-    let [prompt, completion, details, cache_hit] =
-        members_of(raw, ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "prompt_cache_hit_tokens"])?;
+    let [prompt, completion, details, cache_hit, completion_details] = members_of(
+        raw,
+        [
+            "prompt_tokens",
+            "completion_tokens",
+            "prompt_tokens_details",
+            "prompt_cache_hit_tokens",
+            "completion_tokens_details",
+        ],
+    )?;
     let cached_tokens = match details {
         Some(raw) => {
             let [cached] = members_of(raw, ["cached_tokens"])?;
             slot_u64(cached, "cached_tokens")?
+        }
+        None => None,
+    };
+    let reasoning_tokens = match completion_details {
+        Some(raw) => {
+            let [reasoning] = members_of(raw, ["reasoning_tokens"])?;
+            slot_u64(reasoning, "reasoning_tokens")?
         }
         None => None,
     };
@@ -160,6 +177,7 @@ fn read_usage(raw: &RawValue) -> Result<ChatUsage, String> {
         completion_tokens: slot_u64(completion, "completion_tokens")?,
         cached_tokens,
         prompt_cache_hit_tokens: slot_u64(cache_hit, "prompt_cache_hit_tokens")?,
+        reasoning_tokens,
     })
 }
 

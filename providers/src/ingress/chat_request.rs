@@ -96,7 +96,8 @@ pub struct ToolCallOut<'a> {
 pub struct ToolOut<'a> {
     pub name: Cow<'a, str>,
     pub description: Option<Cow<'a, str>>,
-    pub parameters: Option<&'a RawValue>,
+    /// JSON Schema text.
+    pub parameters: Option<&'a str>,
     pub strict: Option<bool>,
 }
 
@@ -205,7 +206,7 @@ pub fn write_tools(out: &mut Vec<u8>, tools: &[ToolOut<'_>]) {
         }
         if let Some(parameters) = tool.parameters {
             out.extend_from_slice(b",\"parameters\":");
-            out.extend_from_slice(parameters.get().as_bytes());
+            out.extend_from_slice(parameters.as_bytes());
         }
         if let Some(strict) = tool.strict {
             out.extend_from_slice(if strict { b",\"strict\":true" } else { b",\"strict\":false" });

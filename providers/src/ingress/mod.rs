@@ -14,6 +14,8 @@ use crate::json::ObjectView;
 pub mod anthropic;
 pub mod chat;
 pub mod chat_request;
+#[cfg(feature = "responses")]
+pub mod responses;
 
 /// What the chat request an ingress builds goes to: what its next hop accepts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,6 +54,8 @@ pub fn for_api(api: ApiKind) -> Option<&'static dyn Ingress> {
     match api {
         #[cfg(feature = "anthropic")]
         ApiKind::Messages => Some(&anthropic::MESSAGES),
+        #[cfg(feature = "responses")]
+        ApiKind::Responses => Some(&responses::RESPONSES),
         _ => None,
     }
 }
@@ -61,6 +65,9 @@ pub fn missing(api: ApiKind) -> Option<&'static str> {
     match api {
         ApiKind::Messages if !cfg!(feature = "anthropic") => {
             Some("this build of ai-proxy has no Anthropic Messages translator (cargo feature `anthropic`)")
+        }
+        ApiKind::Responses if !cfg!(feature = "responses") => {
+            Some("this build of ai-proxy has no OpenAI Responses translator (cargo feature `responses`)")
         }
         _ => None,
     }

@@ -69,7 +69,7 @@ mod translators {
                 stream: r.stream,
                 include_usage: r.include_usage,
                 multimodal: r.multimodal,
-                base64: false,
+                ..Translated::default()
             })
         }
         fn response(&self, body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {

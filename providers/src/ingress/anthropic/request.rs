@@ -608,7 +608,12 @@ fn convert_tools(tools: Vec<ToolIn<'_>>) -> Result<Vec<ToolOut<'_>>, ProxyError>
             .with_param("tools"));
         }
         let name = t.name.ok_or_else(|| ProxyError::invalid_request("a tool has no `name`").with_param("tools"))?;
-        out.push(ToolOut { name, description: t.description, parameters: t.input_schema, strict: t.strict });
+        out.push(ToolOut {
+            name,
+            description: t.description,
+            parameters: t.input_schema.map(RawValue::get),
+            strict: t.strict,
+        });
     }
     Ok(out)
 }
