@@ -22,6 +22,8 @@ pub enum ApiKind {
     FineTuning,
     /// Anthropic Messages (`/v1/messages`), for Anthropic-protocol clients.
     Messages,
+    /// Anthropic's token counting (`/v1/messages/count_tokens`).
+    CountTokens,
     /// The common rerank API (`/v1/rerank`: Cohere, Jina and compatible servers).
     Rerank,
 }
@@ -46,6 +48,7 @@ impl ApiKind {
             ApiKind::Batches => "batches",
             ApiKind::FineTuning => "fine_tuning",
             ApiKind::Messages => "messages",
+            ApiKind::CountTokens => "messages/count_tokens",
             ApiKind::Rerank => "rerank",
         }
     }
@@ -62,6 +65,7 @@ impl ApiKind {
                 | ApiKind::Moderations
                 | ApiKind::Responses
                 | ApiKind::Messages
+                | ApiKind::CountTokens
                 | ApiKind::Rerank
         )
     }
@@ -75,6 +79,7 @@ impl ApiKind {
                 | ApiKind::Embeddings
                 | ApiKind::AudioSpeech
                 | ApiKind::Messages
+                | ApiKind::CountTokens
                 | ApiKind::Rerank
         )
     }
@@ -144,6 +149,7 @@ fn classify(resource: &str) -> Option<ApiKind> {
         ("batches", []) | ("batches", [_]) | ("batches", [_, "cancel"]) => ApiKind::Batches,
         ("fine_tuning", ["jobs", ..]) | ("fine_tuning", ["checkpoints", ..]) if rest.len() <= 4 => ApiKind::FineTuning,
         ("messages", []) => ApiKind::Messages,
+        ("messages", ["count_tokens"]) => ApiKind::CountTokens,
         ("rerank", []) => ApiKind::Rerank,
         _ => return None,
     };

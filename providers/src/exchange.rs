@@ -109,9 +109,10 @@ impl Route {
         self.ingress.is_some() || self.translator.is_some()
     }
 
-    /// How `kind` reaches `p`, with the upstream API and its resource path: through the
-    /// provider's translator; natively; or through the client protocol's ingress into chat,
-    /// then the provider's chat translator or the OpenAI wire.
+    /// How `kind` reaches `p`, with the upstream API and its resource path: natively (the
+    /// provider serves it and has no translator for it); through the client protocol's ingress
+    /// into the OpenAI form, then the provider's translator or the OpenAI wire; or, for an
+    /// OpenAI API, through the provider's translator.
     fn find(p: &ProviderConfig, kind: ApiKind, resource: &str) -> Result<(Route, ApiKind, String), ProxyError> {
         let via = |ingress, translator: Option<&'static dyn Translator>, api: ApiKind, resource: &str| {
             let (upstream, resource) = match translator {
@@ -127,23 +128,25 @@ impl Route {
                 Err(ProxyError::not_found(format!("provider `{}` does not serve the {} API", p.spec.name, kind.name())))
             }
         };
-        if let Some(t) = dialect::translator(p.dialect, kind) {
-            return via(None, Some(t), kind, "");
-        }
-        if p.apis.contains(&kind) {
+        let translator = dialect::translator(p.dialect, kind);
+        if translator.is_none() && p.apis.contains(&kind) {
             return via(None, None, kind, resource);
         }
-        let chat = ApiKind::ChatCompletions;
+        // A client protocol other than OpenAI's goes through its ingress (even where the
+        // provider has a translator for the API in the middle: a token count).
         if let Some(ingress) = ingress::for_api(kind) {
-            if let Some(t) = dialect::translator(p.dialect, chat) {
-                return via(Some(ingress), Some(t), chat, "");
+            let middle = ingress.middle();
+            if let Some(t) = dialect::translator(p.dialect, middle) {
+                return via(Some(ingress), Some(t), middle, "");
             }
-            if p.dialect == Dialect::OpenAi {
-                return via(Some(ingress), None, chat, "/chat/completions");
+            if p.dialect == Dialect::OpenAi && middle == ApiKind::ChatCompletions {
+                return via(Some(ingress), None, middle, "/chat/completions");
             }
         } else if let Some(why) = ingress::missing(kind) {
             // The configuration check cannot see this one: it depends on the path.
             return Err(ProxyError::not_found(why));
+        } else if let Some(t) = translator {
+            return via(None, Some(t), kind, "");
         }
         Err(ProxyError::not_found(format!("provider `{}` does not serve the {} API", p.spec.name, kind.name())))
     }

@@ -100,6 +100,8 @@ pub fn translator(dialect: Dialect, api: ApiKind) -> Option<&'static dyn Transla
         (Dialect::Gemini, ApiKind::ChatCompletions) => Some(&gemini::CHAT),
         #[cfg(feature = "gemini")]
         (Dialect::Gemini, ApiKind::Embeddings) => Some(&gemini::EMBEDDINGS),
+        #[cfg(feature = "gemini")]
+        (Dialect::Gemini, ApiKind::CountTokens) => Some(&gemini::COUNT_TOKENS),
         #[cfg(feature = "dashscope")]
         (Dialect::DashScope, ApiKind::ChatCompletions) => Some(&dashscope::CHAT),
         #[cfg(feature = "dashscope")]

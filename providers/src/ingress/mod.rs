@@ -46,6 +46,11 @@ pub trait Ingress: Sync + std::fmt::Debug {
     fn protocol_headers(&self) -> &'static [&'static str] {
         &[]
     }
+    /// The OpenAI-form API in the middle: chat, except for a token count (a chat completion
+    /// carrying only `usage`), which only providers that count tokens can serve.
+    fn middle(&self) -> ApiKind {
+        ApiKind::ChatCompletions
+    }
 }
 
 /// The registry of client protocols: the ingress for a client API, `None` for the OpenAI APIs
@@ -54,6 +59,8 @@ pub fn for_api(api: ApiKind) -> Option<&'static dyn Ingress> {
     match api {
         #[cfg(feature = "anthropic")]
         ApiKind::Messages => Some(&anthropic::MESSAGES),
+        #[cfg(feature = "anthropic")]
+        ApiKind::CountTokens => Some(&anthropic::COUNT_TOKENS),
         #[cfg(feature = "responses")]
         ApiKind::Responses => Some(&responses::RESPONSES),
         _ => None,
@@ -63,7 +70,7 @@ pub fn for_api(api: ApiKind) -> Option<&'static dyn Ingress> {
 /// Why this build cannot serve a client protocol it left out (its cargo feature).
 pub fn missing(api: ApiKind) -> Option<&'static str> {
     match api {
-        ApiKind::Messages if !cfg!(feature = "anthropic") => {
+        ApiKind::Messages | ApiKind::CountTokens if !cfg!(feature = "anthropic") => {
             Some("this build of ai-proxy has no Anthropic Messages translator (cargo feature `anthropic`)")
         }
         ApiKind::Responses if !cfg!(feature = "responses") => {

@@ -13,7 +13,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     base_url: "api.anthropic.com/v1",
     auth: Auth::Header("x-api-key"),
     dialect: Dialect::Anthropic,
-    apis: &[ChatCompletions, Messages, Models],
+    apis: &[ChatCompletions, Messages, CountTokens, Models],
     stream_usage: false,
     token_required: true,
     fields: &["claudeVersion", "apiVersion"],

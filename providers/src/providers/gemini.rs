@@ -14,7 +14,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     base_url: "generativelanguage.googleapis.com",
     auth: Auth::Header("x-goog-api-key"),
     dialect: Dialect::Gemini,
-    apis: &[ChatCompletions, Embeddings],
+    apis: &[ChatCompletions, Embeddings, CountTokens],
     stream_usage: false,
     token_required: true,
     fields: &["geminiApiVersion", "apiVersion", "geminiSafetySetting", "geminiThinkingBudget"],

@@ -115,7 +115,7 @@ impl PathRule {
     pub fn needs_model(&self, api: ApiKind) -> bool {
         match self {
             PathRule::AzureDeployment(None) => azure_deployment_scoped(api),
-            PathRule::Gemini(_) => matches!(api, ApiKind::ChatCompletions | ApiKind::Embeddings),
+            PathRule::Gemini(_) => matches!(api, ApiKind::ChatCompletions | ApiKind::Embeddings | ApiKind::CountTokens),
             PathRule::DashScope => api == ApiKind::ChatCompletions,
             _ => false,
         }
@@ -135,6 +135,7 @@ impl PathRule {
             PathRule::Gemini(version) => {
                 let action = match (api, stream) {
                     (ApiKind::Embeddings, _) => "batchEmbedContents",
+                    (ApiKind::CountTokens, _) => "countTokens",
                     (_, true) => "streamGenerateContent",
                     (_, false) => "generateContent",
                 };

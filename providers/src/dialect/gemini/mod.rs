@@ -2,6 +2,8 @@
 //! (`alt=sse`) and `batchEmbedContents`, translated to and from the OpenAI API.
 
 #[cfg(feature = "gemini")]
+pub mod count;
+#[cfg(feature = "gemini")]
 pub mod embeddings;
 #[cfg(feature = "gemini")]
 pub mod request;
@@ -33,6 +35,14 @@ pub struct Chat;
 #[cfg(feature = "gemini")]
 pub static CHAT: Chat = Chat;
 
+/// A token count (Anthropic clients' `count_tokens`) in front of `countTokens`.
+#[cfg(feature = "gemini")]
+#[derive(Debug)]
+pub struct CountTokens;
+
+#[cfg(feature = "gemini")]
+pub static COUNT_TOKENS: CountTokens = CountTokens;
+
 /// OpenAI embeddings in front of `batchEmbedContents`.
 #[cfg(feature = "gemini")]
 #[derive(Debug)]
@@ -43,7 +53,7 @@ pub static EMBEDDINGS: Embeddings = Embeddings;
 
 #[cfg(feature = "gemini")]
 mod translators {
-    use super::{embeddings, request, response, stream, Chat, Embeddings};
+    use super::{count, embeddings, request, response, stream, Chat, CountTokens, Embeddings};
     use crate::config::ProviderConfig;
     use crate::dialect::{StreamTranslator, TranslateCtx, Translated, Translator};
     use crate::error::ProxyError;
@@ -64,6 +74,21 @@ mod translators {
         }
         fn stream_query(&self) -> Option<&'static str> {
             Some("alt=sse")
+        }
+    }
+
+    impl Translator for CountTokens {
+        fn request(&self, view: &ObjectView<'_>, model: &str, p: &ProviderConfig) -> Result<Translated, ProxyError> {
+            count::build_request(view, model, &p.endpoint.options.gemini)
+        }
+        fn response(&self, body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
+            count::translate_response(body, ctx)
+        }
+        fn error(&self, status: u16, body: &[u8]) -> (u16, Vec<u8>) {
+            response::translate_error(status, body)
+        }
+        fn takes_settings(&self) -> bool {
+            false
         }
     }
 

@@ -262,6 +262,19 @@ pub(super) fn anthropic_error_body(kind: &str, message: &str) -> Vec<u8> {
     out
 }
 
+/// A token count in the OpenAI form (a chat completion with only `usage`) → Anthropic's
+/// `{"input_tokens": N}`.
+pub fn translate_count(chat: &[u8]) -> Result<Vec<u8>, ProxyError> {
+    let bad = || ProxyError::bad_upstream("the upstream token count is not readable");
+    let text = std::str::from_utf8(chat).map_err(|_| bad())?;
+    let doc = read_chat_doc(text, false).map_err(|_| bad())?;
+    let tokens = doc.usage.and_then(|u| u.prompt_tokens).ok_or_else(bad)?;
+    let mut out = b"{\"input_tokens\":".to_vec();
+    push_u64(&mut out, tokens);
+    out.push(b'}');
+    Ok(out)
+}
+
 /// An upstream error in OpenAI shape (or any body) → status and Anthropic error body.
 pub fn translate_chat_error(status: u16, body: &[u8]) -> (u16, Vec<u8>) {
     let message = std::str::from_utf8(body)
