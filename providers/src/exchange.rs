@@ -414,8 +414,11 @@ impl Exchange {
 
     /// The upstream's response headers. `now` (Unix seconds) stamps translated responses.
     pub fn response_headers(&mut self, status: u16, content_type: Option<&str>, now: u64) -> ResponsePlan {
-        let is_sse =
-            content_type.is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+        // The egress translator knows its wire's stream framing; every other answer is SSE.
+        let is_sse = content_type.is_some_and(|ct| match self.route.translator {
+            Some(t) => t.streams(ct),
+            None => crate::dialect::is_event_stream(ct),
+        });
         let ok = (200..300).contains(&status);
         if self.route.translates() {
             let ctx = TranslateCtx {
@@ -766,6 +769,71 @@ mod tests {
             assert!(out.edits.contains(&HeaderEdit::set(":status", "502")), "{path}: {:?}", out.edits);
             let body: serde_json::Value = serde_json::from_slice(&out.body.unwrap()).unwrap();
             assert!(body["error"]["message"].is_string(), "{path}: {body}");
+        }
+    }
+
+    /// The stream framing is the egress translator's to decide: a wire whose stream is not SSE
+    /// (Bedrock's event stream) is streamed on its own content type, and SSE there is not.
+    #[test]
+    fn stream_framing_is_the_translators() {
+        #[derive(Debug)]
+        struct Framed;
+        #[derive(Debug)]
+        struct Frames;
+        impl StreamTranslator for Frames {
+            fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+                out.extend_from_slice(b"data: ");
+                out.extend_from_slice(chunk);
+                out.extend_from_slice(b"\n\n");
+            }
+            fn finish(&mut self, out: &mut Vec<u8>) {
+                out.extend_from_slice(b"data: [DONE]\n\n");
+            }
+        }
+        impl Translator for Framed {
+            fn request(&self, _: &ObjectView<'_>, _: &str, _: &ProviderConfig) -> Result<Translated, ProxyError> {
+                Ok(Translated { body: b"{}".to_vec(), stream: true, ..Translated::default() })
+            }
+            fn response(&self, body: &[u8], _: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
+                Ok(body.to_vec())
+            }
+            fn error(&self, status: u16, body: &[u8]) -> (u16, Vec<u8>) {
+                (status, body.to_vec())
+            }
+            fn stream(&self, _: TranslateCtx) -> Option<Box<dyn StreamTranslator>> {
+                Some(Box::new(Frames))
+            }
+            fn streams(&self, content_type: &str) -> bool {
+                content_type.starts_with("application/vnd.amazon.eventstream")
+            }
+        }
+        static FRAMED: Framed = Framed;
+        let engine = crate::Engine::compile(br#"{"provider":{"type":"openai","apiTokens":["k"]}}"#).unwrap();
+        let provider = engine.global.as_ref().unwrap();
+        let head = RequestHead {
+            method: "POST",
+            path: "/v1/chat/completions",
+            content_type: Some("application/json"),
+            content_length: Some(2),
+            has_body: true,
+        };
+        let start = || {
+            let (mut ex, _) = Exchange::start(provider, &head, 0).unwrap();
+            ex.route.translator = Some(&FRAMED);
+            ex
+        };
+        let mut ex = start();
+        let plan = ex.response_headers(200, Some("application/vnd.amazon.eventstream"), 0);
+        assert_eq!(plan.mode, ResponseMode::Stream);
+        let mut out = Vec::new();
+        ex.response_chunk(b"{}", true, &mut out);
+        assert_eq!(out, b"data: {}\n\ndata: [DONE]\n\n");
+        let plan = start().response_headers(200, Some("text/event-stream"), 0);
+        assert_eq!(plan.mode, ResponseMode::Buffer, "SSE is not this wire's stream");
+        for (ct, sse) in
+            [("text/event-stream", true), (" Text/Event-Stream; charset=utf-8", true), ("text/event", false)]
+        {
+            assert_eq!(crate::dialect::is_event_stream(ct), sse, "{ct:?}");
         }
     }
 

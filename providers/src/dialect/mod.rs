@@ -88,6 +88,18 @@ pub trait Translator: Sync + std::fmt::Debug {
     fn stream_header(&self) -> Option<(&'static str, &'static str)> {
         None
     }
+    /// Whether an upstream answer of this content type is this API's stream framing. SSE for
+    /// every wire so far; a binary framing (Bedrock's `application/vnd.amazon.eventstream`)
+    /// overrides this and decodes its frames in its `StreamTranslator`.
+    fn streams(&self, content_type: &str) -> bool {
+        is_event_stream(content_type)
+    }
+}
+
+/// `text/event-stream`, whatever the case, leading space or parameters.
+pub fn is_event_stream(content_type: &str) -> bool {
+    let ct = content_type.trim_start().as_bytes();
+    ct.len() >= 17 && ct[..17].eq_ignore_ascii_case(b"text/event-stream")
 }
 
 /// The registry of translators: the only place that knows which (dialect, API) pairs this
