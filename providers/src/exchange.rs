@@ -172,6 +172,8 @@ pub struct Exchange {
     stream_translator: Option<Box<dyn StreamTranslator>>,
     /// Upstream status of a buffered response.
     buffered_status: u16,
+    /// The upstream's response status, once its headers arrived.
+    upstream_status: Option<u16>,
     /// Upstream resource path (after the `/v1` base).
     resource: String,
     client_path: String,
@@ -184,6 +186,24 @@ pub struct Exchange {
     usage_filter: Option<openai::UsageChunkFilter>,
     /// Context for a buffered translated response.
     translate_ctx: Option<TranslateCtx>,
+}
+
+/// What an exchange did: see `Exchange::outcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome<'a> {
+    /// The upstream's status, `None` until its response headers arrived (or if none came).
+    pub upstream_status: Option<u16>,
+    /// Index of the API token used, into the provider's `apiTokens`.
+    pub token: usize,
+    /// The client's API (`None` under `protocol: original`).
+    pub api: Option<ApiKind>,
+    /// The API called upstream (differs from `api` when translating).
+    pub upstream_api: Option<ApiKind>,
+    /// The upstream model after mapping, empty until the body is read.
+    pub model: &'a str,
+    pub stream: bool,
+    /// The request went through the hub (ingress or translator), not byte-level edits.
+    pub translated: bool,
 }
 
 impl Exchange {
@@ -259,6 +279,7 @@ impl Exchange {
             tool_names: ToolNames::default(),
             stream_translator: None,
             buffered_status: 0,
+            upstream_status: None,
             resource,
             client_path: client_path.to_string(),
             client_query: raw_query.to_string(),
@@ -414,6 +435,7 @@ impl Exchange {
 
     /// The upstream's response headers. `now` (Unix seconds) stamps translated responses.
     pub fn response_headers(&mut self, status: u16, content_type: Option<&str>, now: u64) -> ResponsePlan {
+        self.upstream_status = Some(status);
         // The egress translator knows its wire's stream framing; every other answer is SSE.
         let is_sse = content_type.is_some_and(|ct| match self.route.translator {
             Some(t) => t.streams(ct),
@@ -527,18 +549,18 @@ impl Exchange {
         }
     }
 
-    /// The API of this request (`None` under `protocol: original`).
-    pub fn api(&self) -> Option<ApiKind> {
-        self.api
-    }
-
-    /// The upstream model (after mapping), empty until the body is read.
-    pub fn model(&self) -> &str {
-        &self.model
-    }
-
-    pub fn is_stream(&self) -> bool {
-        self.stream
+    /// What this exchange did so far, for metrics, access-log fields and failover decisions
+    /// (which token answered what): read by the glue at any callback, never changes behaviour.
+    pub fn outcome(&self) -> Outcome<'_> {
+        Outcome {
+            upstream_status: self.upstream_status,
+            token: self.token,
+            api: self.api,
+            upstream_api: self.upstream_api,
+            model: &self.model,
+            stream: self.stream,
+            translated: self.route.translates(),
+        }
     }
 
     fn auth_header(&self) -> Option<HeaderEdit> {
@@ -835,6 +857,36 @@ mod tests {
         {
             assert_eq!(crate::dialect::is_event_stream(ct), sse, "{ct:?}");
         }
+    }
+
+    /// The outcome names the token, the APIs on both sides, the mapped model and the
+    /// upstream status as they become known.
+    #[test]
+    fn outcome_follows_the_exchange() {
+        let engine = crate::Engine::compile(
+            br#"{"provider":{"type":"gemini","apiTokens":["k0","k1"],"modelMapping":{"*":"gemini-2.5-flash"}}}"#,
+        )
+        .unwrap();
+        let provider = engine.global.as_ref().unwrap();
+        let head = RequestHead {
+            method: "POST",
+            path: "/v1/chat/completions",
+            content_type: Some("application/json"),
+            content_length: Some(40),
+            has_body: true,
+        };
+        let (mut ex, _) = Exchange::start(provider, &head, 1).unwrap();
+        let before = ex.outcome();
+        assert_eq!(
+            (before.upstream_status, before.token, before.api, before.model, before.stream),
+            (None, 1, Some(ApiKind::ChatCompletions), "", false)
+        );
+        assert!(before.translated);
+        ex.request_body(br#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#).unwrap();
+        ex.response_headers(429, Some("application/json"), 0);
+        let after = ex.outcome();
+        assert_eq!((after.upstream_status, after.model, after.stream), (Some(429), "gemini-2.5-flash", true));
+        assert_eq!(after.upstream_api, Some(ApiKind::ChatCompletions));
     }
 
     /// Fuzz find (request_translation): a model with a space went into Gemini's `:path`.
