@@ -123,8 +123,15 @@ impl HttpContext for RequestContext {
         let Some(provider) = engine.select(&route) else { return Action::Continue };
         match Exchange::start_with_headers(provider, &headers, !end_of_stream, self.next_random()) {
             Ok((exchange, plan)) => {
+                let mut edits = plan.edits;
+                if !plan.read_body {
+                    match exchange.sign(&[], host::now_secs()) {
+                        Ok(signature) => edits.extend(signature),
+                        Err(reply) => return self.reply(&reply),
+                    }
+                }
                 let mut headers = headers;
-                if !apply_request_edits(&mut headers, &plan.edits) {
+                if !apply_request_edits(&mut headers, &edits) {
                     return self.host_failure("rewrite the request headers");
                 }
                 self.request_headers = headers;
@@ -151,7 +158,12 @@ impl HttpContext for RequestContext {
             return Action::Pause;
         }
         let body = host::buffer(BufferType::HttpRequestBody, body_size);
-        match exchange.request_body(&body) {
+        let plan = exchange.request_body(&body).and_then(|mut plan| {
+            let signature = exchange.sign(plan.body.as_deref().unwrap_or(&body), host::now_secs())?;
+            plan.edits.extend(signature);
+            Ok(plan)
+        });
+        match plan {
             Ok(plan) => {
                 // Nothing reads the request headers after this.
                 let mut headers = std::mem::take(&mut self.request_headers);

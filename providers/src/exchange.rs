@@ -12,6 +12,7 @@ use crate::headers::{HeaderMap, NotText};
 use crate::ingress::{self, ChatTarget, Ingress};
 use crate::json::ObjectView;
 use crate::providers::{Auth, PathCtx};
+use crate::sign;
 use crate::stream::Chain;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -36,10 +37,10 @@ pub struct HeaderEdit {
 }
 
 impl HeaderEdit {
-    fn set(name: &'static str, value: impl Into<String>) -> Self {
+    pub fn set(name: &'static str, value: impl Into<String>) -> Self {
         HeaderEdit { name, value: Some(value.into()) }
     }
-    fn remove(name: &'static str) -> Self {
+    pub fn remove(name: &'static str) -> Self {
         HeaderEdit { name, value: None }
     }
 }
@@ -174,10 +175,15 @@ pub struct Exchange {
     buffered_status: u16,
     /// The upstream's response status, once its headers arrived.
     upstream_status: Option<u16>,
+    /// Nanosecond clock readings of each `Moment`, as the glue recorded them.
+    times: [Option<u64>; 3],
     /// Upstream resource path (after the `/v1` base).
     resource: String,
     client_path: String,
     client_query: String,
+    /// The client's method and content type, as the upstream gets them (for a signature).
+    method: String,
+    content_type: Option<String>,
     token: usize,
     /// The upstream model, once the body is read.
     model: String,
@@ -188,8 +194,19 @@ pub struct Exchange {
     translate_ctx: Option<TranslateCtx>,
 }
 
-/// What an exchange did: see `Exchange::outcome`.
+/// A moment of an exchange the glue times (`Exchange::record`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// The request headers arrived.
+    Start,
+    /// The upstream's response headers arrived.
+    FirstByte,
+    /// The response ended.
+    End,
+}
+
+/// What an exchange did: see `Exchange::outcome`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome<'a> {
     /// The upstream's status, `None` until its response headers arrived (or if none came).
     pub upstream_status: Option<u16>,
@@ -204,6 +221,12 @@ pub struct Outcome<'a> {
     pub stream: bool,
     /// The request went through the hub (ingress or translator), not byte-level edits.
     pub translated: bool,
+    /// The upstream's token counts, in OpenAI form, as far as a translated stream reported
+    /// them (buffered answers and passthrough report none yet).
+    pub usage: Option<openai::UsageOut>,
+    /// Milliseconds from `Moment::Start` to the upstream's response headers, and to the end.
+    pub first_byte_ms: Option<u64>,
+    pub total_ms: Option<u64>,
 }
 
 impl Exchange {
@@ -280,9 +303,12 @@ impl Exchange {
             stream_translator: None,
             buffered_status: 0,
             upstream_status: None,
+            times: [None; 3],
             resource,
             client_path: client_path.to_string(),
             client_query: raw_query.to_string(),
+            method: head.method.to_string(),
+            content_type: head.content_type.map(str::to_string),
             token,
             model: String::new(),
             stream: false,
@@ -549,6 +575,25 @@ impl Exchange {
         }
     }
 
+    /// The headers that sign the request for a signed upstream (none for the others), over
+    /// its final `body`: after `request_body` (its new body, or the client's), or after
+    /// `start` when it reads no body. `now` is Unix seconds.
+    pub fn sign(&self, body: &[u8], now: u64) -> Result<Vec<HeaderEdit>, LocalReply> {
+        let (Some(signer), Some(authority)) = (&self.provider.endpoint.signer, &self.provider.endpoint.host) else {
+            return Ok(Vec::new());
+        };
+        let path = self.upstream_path();
+        let req = sign::Outgoing {
+            method: &self.method,
+            authority,
+            path: &path,
+            content_type: self.content_type.as_deref(),
+            body,
+            now,
+        };
+        signer.0.sign(&req).map_err(|e| ingress::reply(self.api, e))
+    }
+
     /// What this exchange did so far, for metrics, access-log fields and failover decisions
     /// (which token answered what): read by the glue at any callback, never changes behaviour.
     pub fn outcome(&self) -> Outcome<'_> {
@@ -560,7 +605,25 @@ impl Exchange {
             model: &self.model,
             stream: self.stream,
             translated: self.route.translates(),
+            usage: self.stream_translator.as_ref().and_then(|t| t.usage()),
+            first_byte_ms: self.elapsed_ms(Moment::FirstByte),
+            total_ms: self.elapsed_ms(Moment::End),
         }
+    }
+
+    /// Records when `moment` happened (`now_ns`: the host clock, nanoseconds) for `outcome`.
+    /// The glue records only where it has a callback anyway: timing costs no extra host call
+    /// on the passthrough path.
+    pub fn record(&mut self, moment: Moment, now_ns: u64) {
+        if let Some(slot) = self.times.get_mut(moment as usize) {
+            *slot = Some(now_ns);
+        }
+    }
+
+    fn elapsed_ms(&self, moment: Moment) -> Option<u64> {
+        let start = self.times.first().copied().flatten()?;
+        let at = self.times.get(moment as usize).copied().flatten()?;
+        Some(at.saturating_sub(start) / 1_000_000)
     }
 
     fn auth_header(&self) -> Option<HeaderEdit> {
@@ -887,6 +950,95 @@ mod tests {
         let after = ex.outcome();
         assert_eq!((after.upstream_status, after.model, after.stream), (Some(429), "gemini-2.5-flash", true));
         assert_eq!(after.upstream_api, Some(ApiKind::ChatCompletions));
+        assert_eq!((after.first_byte_ms, after.total_ms, after.usage), (None, None, None));
+
+        // A streamed answer: the usage the translator read, and the glue's timings.
+        let (mut ex, _) = Exchange::start(provider, &head, 0).unwrap();
+        ex.record(Moment::Start, 5_000_000_000);
+        ex.request_body(br#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#).unwrap();
+        ex.record(Moment::FirstByte, 5_250_000_000);
+        assert_eq!(ex.response_headers(200, Some("text/event-stream"), 0).mode, ResponseMode::Stream);
+        let mut out = Vec::new();
+        ex.response_chunk(
+            br#"data: {"candidates":[{"content":{"parts":[{"text":"hey"}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":1}}"#,
+            false,
+            &mut out,
+        );
+        ex.response_chunk(b"\n\n", true, &mut out);
+        ex.record(Moment::End, 6_000_000_000);
+        let done = ex.outcome();
+        assert_eq!((done.first_byte_ms, done.total_ms), (Some(250), Some(1000)));
+        let usage = done.usage.expect("usage from the stream");
+        assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (3, 1, 4));
+        if cfg!(feature = "anthropic") {
+            // Through an ingress only (Anthropic client, OpenAI-wire provider): the chat usage.
+            let engine = crate::Engine::compile(br#"{"provider":{"type":"openai","apiTokens":["k"]}}"#).unwrap();
+            let provider = engine.global.as_ref().unwrap();
+            let head = RequestHead { path: "/v1/messages", ..head };
+            let (mut ex, _) = Exchange::start(provider, &head, 0).unwrap();
+            ex.request_body(
+                br#"{"model":"m","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#,
+            )
+            .unwrap();
+            ex.response_headers(200, Some("text/event-stream"), 0);
+            let mut out = Vec::new();
+            ex.response_chunk(
+                br#"data: {"id":"c","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":4}}}
+
+"#,
+                false,
+                &mut out,
+            );
+            let usage = ex.outcome().usage.expect("usage from the chat stream");
+            assert_eq!((usage.prompt_tokens, usage.completion_tokens), (7, 2));
+            assert_eq!(usage.prompt_tokens_details.map(|d| d.cached_tokens), Some(4));
+        }
+    }
+
+    /// A signed upstream signs what it will receive: method, host, upstream path and the
+    /// final body, at the glue's clock. Unsigned providers add nothing.
+    #[test]
+    fn signer_sees_the_outgoing_request() {
+        #[derive(Debug)]
+        struct Echo;
+        impl sign::Signer for Echo {
+            fn scheme(&self) -> &'static str {
+                "ECHO"
+            }
+            fn sign(&self, r: &sign::Outgoing<'_>) -> Result<Vec<HeaderEdit>, ProxyError> {
+                if r.body.is_empty() {
+                    return Err(ProxyError::invalid_request("nothing to sign"));
+                }
+                let seen =
+                    format!("{} {} {} {:?} {} {}", r.method, r.authority, r.path, r.content_type, r.body.len(), r.now);
+                Ok(vec![HeaderEdit::set("authorization", seen)])
+            }
+        }
+        let config = br#"{"provider":{"type":"openai","apiTokens":["k"]}}"#;
+        let plain = crate::Engine::compile(config).unwrap().global.unwrap();
+        let mut signed = crate::Engine::compile(config).unwrap().global.unwrap();
+        Arc::get_mut(&mut signed).expect("one owner").endpoint.signer = Some(sign::SignerRef(Arc::new(Echo)));
+        let head = RequestHead {
+            method: "POST",
+            path: "/v1/chat/completions?x=1",
+            content_type: Some("application/json"),
+            content_length: Some(2),
+            has_body: true,
+        };
+        let body = br#"{"model":"m","messages":[]}"#;
+        let (mut ex, _) = Exchange::start(&signed, &head, 0).unwrap();
+        let plan = ex.request_body(body).unwrap();
+        let sent = plan.body.as_deref().unwrap_or(body);
+        let edits = ex.sign(sent, 1_700_000_000).unwrap();
+        let expected = format!(
+            "POST api.openai.com /v1/chat/completions?x=1 Some(\"application/json\") {} 1700000000",
+            sent.len()
+        );
+        assert_eq!(edits, vec![HeaderEdit::set("authorization", expected)]);
+        let reply = ex.sign(b"", 0).expect_err("a signer's error is the client's");
+        assert_eq!(reply.status, 400);
+        let (plain_ex, _) = Exchange::start(&plain, &head, 0).unwrap();
+        assert_eq!(plain_ex.sign(body, 0).unwrap(), Vec::new());
     }
 
     /// Fuzz find (request_translation): a model with a space went into Gemini's `:path`.

@@ -14,6 +14,7 @@ pub mod headers;
 pub mod ingress;
 pub mod json;
 pub mod providers;
+pub mod sign;
 pub mod stream;
 
 pub use config::{Engine, ProviderConfig};

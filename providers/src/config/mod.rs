@@ -205,6 +205,13 @@ pub fn compile_provider(
     if let Some(domain) = providers::host_field(&mut f, errs, "providerDomain") {
         endpoint.host = Some(domain);
     }
+    if endpoint.signer.is_some() && endpoint.host.is_none() {
+        // The signature covers the host; the client's would be signed, then rewritten by routing.
+        errs.push(
+            &f.child("providerDomain"),
+            format!("provider type `{}` signs its requests and needs a host", spec.name),
+        );
+    }
     let provider_base_path = match f.string("providerBasePath", errs) {
         Some(p) if !p.starts_with('/') || p.contains(['?', ' ']) => {
             errs.push(&f.child("providerBasePath"), "must be a path starting with `/`");

@@ -98,8 +98,8 @@ pub trait Translator: Sync + std::fmt::Debug {
 
 /// `text/event-stream`, whatever the case, leading space or parameters.
 pub fn is_event_stream(content_type: &str) -> bool {
-    let ct = content_type.trim_start().as_bytes();
-    ct.len() >= 17 && ct[..17].eq_ignore_ascii_case(b"text/event-stream")
+    let want = b"text/event-stream";
+    content_type.trim_start().as_bytes().get(..want.len()).is_some_and(|ct| ct.eq_ignore_ascii_case(want))
 }
 
 /// The registry of translators: the only place that knows which (dialect, API) pairs this
@@ -197,6 +197,11 @@ pub struct TranslateCtx {
 pub trait StreamTranslator: std::fmt::Debug {
     fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>);
     fn finish(&mut self, out: &mut Vec<u8>);
+    /// The upstream's token counts so far, in OpenAI form (for `Exchange::outcome`); `None`
+    /// until it reported any.
+    fn usage(&self) -> Option<openai::UsageOut> {
+        None
+    }
 }
 
 /// The portable names auto-mode `customSettings` understand.

@@ -147,6 +147,19 @@ pub struct ChatUsage {
     pub reasoning_tokens: Option<u64>,
 }
 
+impl ChatUsage {
+    /// The counts as the OpenAI answer states them (DeepSeek's cache hits as cached tokens).
+    pub fn to_openai(&self) -> crate::dialect::openai::UsageOut {
+        crate::dialect::openai::UsageOut::from_counts(
+            self.prompt_tokens.unwrap_or(0),
+            self.completion_tokens.unwrap_or(0),
+            None,
+            self.cached_tokens.or(self.prompt_cache_hit_tokens),
+            self.reasoning_tokens,
+        )
+    }
+}
+
 fn read_usage(raw: &RawValue) -> Result<ChatUsage, String> {
     let [prompt, completion, details, cache_hit, completion_details] = members_of(
         raw,

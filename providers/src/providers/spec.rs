@@ -4,6 +4,7 @@
 use crate::api::ApiKind;
 use crate::config::fields::{ConfigErrors, Fields};
 use crate::dialect::{dashscope, Dialect, DialectOptions};
+use crate::sign::SignerRef;
 
 /// How the API token is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +82,8 @@ pub struct Endpoint {
     pub dialect: Option<Dialect>,
     /// The APIs served in that mode, when they differ from the type's list.
     pub apis: Option<&'static [ApiKind]>,
+    /// Signs each request (TC3, SigV4), with the keys from the provider's fields.
+    pub signer: Option<SignerRef>,
 }
 
 /// How the upstream path is built from the API resource (the path after `/v1`).
@@ -190,6 +193,7 @@ impl ProviderSpec {
             options: DialectOptions::default(),
             dialect: None,
             apis: None,
+            signer: None,
         }
     }
 }

@@ -35,6 +35,11 @@ impl StreamTranslator for Chain {
         self.second.feed(&self.middle, out);
         self.second.finish(out);
     }
+
+    /// The provider's counts, as the first stage read them.
+    fn usage(&self) -> Option<crate::dialect::openai::UsageOut> {
+        self.first.usage()
+    }
 }
 
 #[cfg(test)]

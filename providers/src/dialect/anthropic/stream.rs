@@ -27,6 +27,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::dialect::anthropic::response::{error_in, finish_reason, openai_usage, usage_in, UsageIn};
+use crate::dialect::openai::UsageOut;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::json::{as_u64, WrongType};
 use crate::json::{opt_str, read_members};
@@ -75,6 +76,11 @@ impl StreamTranslator for MessagesToChatStream {
             state.fail(out, "api_error", &format!("invalid upstream stream: {e}"));
         }
         state.fail(out, "api_error", "upstream stream ended early");
+    }
+
+    fn usage(&self) -> Option<UsageOut> {
+        let u = &self.state.usage;
+        (u.input_tokens.is_some() || u.output_tokens.is_some()).then(|| openai_usage(u))
     }
 }
 

@@ -74,6 +74,7 @@ use crate::dialect::dashscope::response::{
     choice_index, completion_id, error_body, error_kind, finish_reason, jstr, message_text, non_empty, openai_usage,
     response_in, tool_call_id, ToolCallIn, UsageIn,
 };
+use crate::dialect::openai::UsageOut;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
 use crate::stream::sse::{Block, SseDecoder};
@@ -114,6 +115,10 @@ impl StreamTranslator for DashScopeToChatStream {
             state.fail(out, &bad_stream(format!("invalid upstream stream: {e}")));
         }
         state.end(out);
+    }
+
+    fn usage(&self) -> Option<UsageOut> {
+        self.state.usage.as_ref().map(openai_usage)
     }
 }
 

@@ -40,6 +40,7 @@ use crate::dialect::gemini::response::{
     candidate_message, completion_id, finish_reason, google_error, is_json, openai_usage, prompt_blocked, response_in,
     write_extra_content, write_str, write_usage, CandidateIn, UsageIn,
 };
+use crate::dialect::openai::UsageOut;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::error::ProxyError;
 use crate::stream::sse::{Block, SseDecoder};
@@ -79,6 +80,10 @@ impl StreamTranslator for GeminiToChatStream {
             state.fail(out, &bad_stream(format!("invalid upstream stream: {e}")));
         }
         state.end(out);
+    }
+
+    fn usage(&self) -> Option<UsageOut> {
+        self.state.usage.as_ref().map(openai_usage)
     }
 }
 

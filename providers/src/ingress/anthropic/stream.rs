@@ -119,6 +119,10 @@ impl StreamTranslator for ChatToMessagesStream {
             s.fail("upstream stream ended early", out);
         }
     }
+
+    fn usage(&self) -> Option<crate::dialect::openai::UsageOut> {
+        self.state.usage.as_ref().map(ChatUsage::to_openai)
+    }
 }
 
 /// `event: <name>\ndata: {"type":"<name>"` — the caller writes the rest of the object and

@@ -153,6 +153,10 @@ impl StreamTranslator for ChatToResponsesStream {
             s.fail("stream_error", "upstream stream ended early", out);
         }
     }
+
+    fn usage(&self) -> Option<crate::dialect::openai::UsageOut> {
+        self.state.usage.as_ref().map(ChatUsage::to_openai)
+    }
 }
 
 impl State {
