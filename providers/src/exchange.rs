@@ -12,8 +12,8 @@ use crate::headers::{HeaderMap, NotText};
 use crate::ingress::{self, ChatTarget, Ingress};
 use crate::json::ObjectView;
 use crate::providers::{Auth, PathCtx};
-use crate::sign;
 use crate::stream::Chain;
+use crate::{call, sign};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -177,6 +177,9 @@ pub struct Exchange {
     upstream_status: Option<u16>,
     /// Nanosecond clock readings of each `Moment`, as the glue recorded them.
     times: [Option<u64>; 3],
+    /// A call the filter makes before the request goes on, and what to do with its answer.
+    call: Option<call::HttpCall>,
+    continuation: Option<Box<dyn call::Continuation>>,
     /// Upstream resource path (after the `/v1` base).
     resource: String,
     client_path: String,
@@ -304,6 +307,8 @@ impl Exchange {
             buffered_status: 0,
             upstream_status: None,
             times: [None; 3],
+            call: None,
+            continuation: None,
             resource,
             client_path: client_path.to_string(),
             client_query: raw_query.to_string(),
@@ -592,6 +597,27 @@ impl Exchange {
             now,
         };
         signer.0.sign(&req).map_err(|e| ingress::reply(self.api, e))
+    }
+
+    /// A call to make while the request is held (after `start` or `request_body`): the glue
+    /// dispatches it, keeps the request paused and hands the answer to `call_answered`.
+    pub fn take_call(&mut self) -> Option<call::HttpCall> {
+        self.call.take()
+    }
+
+    /// The answer to the taken call: the header edits the held request goes on with, or the
+    /// reply that ends it (in the client's protocol; a failed call is a 502).
+    pub fn call_answered(&mut self, answer: call::CallAnswer<'_>) -> call::Resumed {
+        let Some(then) = self.continuation.take() else {
+            return Err(ingress::reply(self.api, ProxyError::bad_upstream("an answer to a call nobody made")));
+        };
+        then.resume(answer).map_err(|e| ingress::reply(self.api, e))
+    }
+
+    /// Holds the request for `plan`'s call (a provider's token exchange, a file upload).
+    pub fn plan_call(&mut self, plan: call::CallPlan) {
+        self.call = Some(plan.call);
+        self.continuation = Some(plan.then);
     }
 
     /// What this exchange did so far, for metrics, access-log fields and failover decisions
@@ -1039,6 +1065,57 @@ mod tests {
         assert_eq!(reply.status, 400);
         let (plain_ex, _) = Exchange::start(&plain, &head, 0).unwrap();
         assert_eq!(plain_ex.sign(body, 0).unwrap(), Vec::new());
+    }
+
+    /// A planned call holds the request; its answer resumes it with the continuation's edits
+    /// or ends it with an error in the client's protocol.
+    #[test]
+    fn planned_call_resumes_the_request() {
+        #[derive(Debug)]
+        struct TokenExchange;
+        impl call::Continuation for TokenExchange {
+            fn resume(self: Box<Self>, answer: call::CallAnswer<'_>) -> Result<Vec<HeaderEdit>, ProxyError> {
+                match (answer.status, std::str::from_utf8(answer.body)) {
+                    (200, Ok(token)) => Ok(vec![HeaderEdit::set("authorization", format!("Bearer {token}"))]),
+                    (status, _) => Err(ProxyError::bad_upstream(format!("token exchange answered {status}"))),
+                }
+            }
+        }
+        let plan = || call::CallPlan {
+            call: call::HttpCall {
+                cluster: "oauth2".into(),
+                headers: vec![(":method".into(), "POST".into()), (":path".into(), "/token".into())],
+                body: b"grant_type=jwt".to_vec(),
+                timeout_ms: 5000,
+            },
+            then: Box::new(TokenExchange),
+        };
+        let engine = crate::Engine::compile(br#"{"provider":{"type":"openai","apiTokens":["k"]}}"#).unwrap();
+        let provider = engine.global.as_ref().unwrap();
+        for path in ["/v1/chat/completions", "/v1/messages"] {
+            let head = RequestHead {
+                method: "POST",
+                path,
+                content_type: Some("application/json"),
+                content_length: Some(2),
+                has_body: true,
+            };
+            let (mut ex, _) = Exchange::start(provider, &head, 0).unwrap();
+            assert_eq!(ex.take_call(), None);
+            ex.plan_call(plan());
+            assert_eq!(ex.take_call().map(|c| c.cluster), Some("oauth2".into()));
+            assert_eq!(ex.take_call(), None, "dispatched once");
+            let edits = ex.call_answered(call::CallAnswer { status: 200, body: b"ya29" }).unwrap();
+            assert_eq!(edits, vec![HeaderEdit::set("authorization", "Bearer ya29")]);
+            assert!(ex.call_answered(call::CallAnswer { status: 200, body: b"" }).is_err(), "answered once");
+
+            ex.plan_call(plan());
+            let reply = ex.call_answered(call::CallAnswer { status: 0, body: b"" }).unwrap_err();
+            assert_eq!(reply.status, 502);
+            let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+            let anthropic = path == "/v1/messages" && cfg!(feature = "anthropic");
+            assert_eq!(body["type"] == "error", anthropic, "{path}: {body}");
+        }
     }
 
     /// Fuzz find (request_translation): a model with a space went into Gemini's `:path`.
