@@ -195,5 +195,63 @@ fn dialects(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, request_rewrite, stream_events, dialects);
+/// A Claude Code turn of about 100 KB (`/v1/messages`: 16 tools with long descriptions, a
+/// history of tool calls with file-sized results, a cached system prompt), from the fixture's
+/// shape grown to size.
+fn claude_code_100kb() -> Vec<u8> {
+    let case = fixture("deepseek/messages_claude_code_tools_nonstream");
+    let mut body = case["request"]["body"].clone();
+    let tools = body["tools"].as_array().cloned().unwrap_or_default();
+    let mut grown = Vec::new();
+    for i in 0..16 {
+        let mut t = tools[i % tools.len()].clone();
+        t["name"] = format!("Tool{i}").into();
+        t["description"] = "Reads, edits or runs what the task needs; see the usage notes. ".repeat(24).into();
+        grown.push(t);
+    }
+    body["tools"] = grown.into();
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let (first, turn) = (messages[0].clone(), &messages[1..3]);
+    let mut history = vec![first];
+    let file = "fn main() {\n    println!(\"hello, world\");\n}\n".repeat(60);
+    let mut n = 0;
+    while serde_json::to_vec(&history).unwrap().len() < 80_000 {
+        let mut call = turn[0].clone();
+        let mut result = turn[1].clone();
+        let id = format!("toolu_{n:04}");
+        for block in call["content"].as_array_mut().into_iter().flatten() {
+            if block["type"] == "tool_use" {
+                block["id"] = id.clone().into();
+            }
+        }
+        for block in result["content"].as_array_mut().into_iter().flatten() {
+            if block["type"] == "tool_result" {
+                block["tool_use_id"] = id.clone().into();
+                block["content"] = file.clone().into();
+            }
+        }
+        history.push(call);
+        history.push(result);
+        n += 1;
+    }
+    body["messages"] = history.into();
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// The 100 KB Claude Code request translated to an OpenAI-wire provider, in bytes per second.
+fn claude_code_request(c: &mut Criterion) {
+    let case = fixture("deepseek/messages_claude_code_tools_nonstream");
+    let engine = Engine::compile(&serde_json::to_vec(&case["config"]).unwrap()).unwrap();
+    let request = claude_code_100kb();
+    let mut g = c.benchmark_group("claude_code");
+    g.throughput(Throughput::Bytes(request.len() as u64));
+    g.bench_function(format!("request_{}kb_to_openai_wire", request.len() / 1000), |b| {
+        b.iter(|| black_box(exchange_for(&engine, &case, &request)))
+    });
+    let allocs = allocations_of(|| drop(exchange_for(&engine, &case, &request)));
+    println!("allocations: claude_code request {allocs} per request ({} B body)", request.len());
+    g.finish();
+}
+
+criterion_group!(benches, request_rewrite, stream_events, dialects, claude_code_request);
 criterion_main!(benches);

@@ -5,7 +5,7 @@
 //! around the few values that change, so unknown fields, key order, whitespace and number
 //! formats (`1e2`, `0.10`) reach the upstream exactly as the client sent them.
 
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -90,6 +90,12 @@ fn offset_in(outer: &[u8], inner: &str) -> Option<usize> {
 impl<'a> ObjectView<'a> {
     pub fn parse(input: &'a [u8]) -> Result<Self, ViewError> {
         let text = std::str::from_utf8(input).map_err(|_| ViewError::Malformed("body is not UTF-8".into()))?;
+        Self::parse_text(text)
+    }
+
+    /// `parse` of text already known to be UTF-8 (a nested value): not validated again.
+    fn parse_text(text: &'a str) -> Result<Self, ViewError> {
+        let input = text.as_bytes();
         let trimmed = text.trim_start();
         if !trimmed.starts_with('{') {
             // Distinguish "valid JSON of another type" from garbage, for a precise message.
@@ -318,7 +324,56 @@ pub fn as_object(raw: &RawValue) -> Result<ObjectView<'_>, WrongType> {
     if !raw.get().starts_with('{') {
         return Err(WrongType);
     }
-    ObjectView::parse(raw.get().as_bytes()).map_err(|_| WrongType)
+    ObjectView::parse_text(raw.get()).map_err(|_| WrongType)
+}
+
+/// A JSON array of objects, each as a view, in one pass over the array: reading each element
+/// as a `RawValue` first, then its members, scanned every byte twice (a Claude Code history
+/// of tool results is mostly such bytes). `Err` when it is not an array of objects.
+pub fn as_objects(raw: &RawValue) -> Result<Vec<ObjectView<'_>>, WrongType> {
+    struct Element<'a> {
+        input: &'a [u8],
+    }
+    impl<'de> DeserializeSeed<'de> for Element<'de> {
+        type Value = Vec<Member<'de>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(MembersVisitor { input: self.input })
+        }
+    }
+    struct Elements<'a> {
+        input: &'a [u8],
+    }
+    impl<'de> Visitor<'de> for Elements<'de> {
+        type Value = Vec<ObjectView<'de>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of objects")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let input = self.input;
+            let mut out = Vec::new();
+            // Between elements there are only whitespace and commas, so an element starts at
+            // the first `{` after the previous one and ends at the first `}` after its last value.
+            let mut cursor = 0;
+            while let Some(mut members) = seq.next_element_seed(Element { input })? {
+                let bounds = (|| {
+                    let start = cursor + input.get(cursor..)?.iter().position(|&b| b == b'{')?;
+                    let after = members.last().map_or(start + 1, |m| m.span.end);
+                    let end = after + input.get(after..)?.iter().position(|&b| b == b'}')? + 1;
+                    Some((start, end))
+                })();
+                let (start, end) = bounds.ok_or_else(|| serde::de::Error::custom("element outside input"))?;
+                for m in &mut members {
+                    m.span = m.span.start.saturating_sub(start)..m.span.end.saturating_sub(start);
+                }
+                out.push(ObjectView { input: input.get(start..end).unwrap_or_default(), members });
+                cursor = end;
+            }
+            Ok(out)
+        }
+    }
+    let text = raw.get();
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_seq(Elements { input: text.as_bytes() }).map_err(|_| WrongType)
 }
 
 /// A JSON array's elements.
@@ -465,6 +520,37 @@ pub fn set_path(doc: &[u8], path: &[&str], value: &[u8], overwrite: bool) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An array read as objects in one pass gives each element the view its own parse gives:
+    /// the same bytes, keys and spans (so edits work on it), whatever the spacing, nesting,
+    /// braces inside strings or escaped keys.
+    #[test]
+    fn objects_of_an_array() {
+        let text = r#"[ {"a":"}{","b":{"c":[{}]}} ,{}, {"k\"ey" : 1 , "z":"\u007d"}
+            ,{ "x" : [ ] }]"#;
+        let raw: &RawValue = serde_json::from_str(text).unwrap();
+        let views = as_objects(raw).unwrap();
+        let each = as_array(raw).unwrap();
+        assert_eq!(views.len(), each.len());
+        for (view, raw) in views.iter().zip(&each) {
+            let own = ObjectView::parse(raw.get().as_bytes()).unwrap();
+            assert_eq!(view.input(), own.input());
+            let shape = |v: &ObjectView<'_>| {
+                v.members().iter().map(|m| (m.key.to_string(), m.span.clone())).collect::<Vec<_>>()
+            };
+            assert_eq!(shape(view), shape(&own));
+            assert_eq!(
+                view.apply(&[Edit::Set("n".into(), b"2".to_vec())]),
+                own.apply(&[Edit::Set("n".into(), b"2".to_vec())])
+            );
+        }
+        assert_eq!(views[2].get_u64("k\"ey"), Ok(Some(1)));
+        for bad in [r#"[{}, 1]"#, r#"{"a":1}"#, r#"["{"]"#, "[[]]"] {
+            let raw: &RawValue = serde_json::from_str(bad).unwrap();
+            assert!(as_objects(raw).is_err(), "{bad}");
+        }
+        assert!(as_objects(serde_json::from_str("[]").unwrap()).unwrap().is_empty());
+    }
 
     #[test]
     fn typed_reads() {

@@ -63,6 +63,9 @@ impl<'a> ChatMessage<'a> {
 pub enum OutContent<'a> {
     Null,
     Text(Cow<'a, str>),
+    /// A JSON string from the client's request, copied as it is: unescaping it and escaping it
+    /// again would cost most of a long history's time (tool results are most of its bytes).
+    Literal(&'a RawValue),
     Parts(Vec<Part<'a>>),
 }
 
@@ -93,9 +96,34 @@ pub struct ToolCallOut<'a> {
     pub arguments: String,
 }
 
+/// A string to write: text, or a JSON string from the client's request copied as it is (no
+/// unescaping and escaping again: tool descriptions run to tens of kilobytes).
+pub enum Text<'a> {
+    Str(Cow<'a, str>),
+    Literal(&'a RawValue),
+}
+
+impl Text<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Text::Str(s) => push_str(out, s),
+            Text::Literal(raw) => out.extend_from_slice(raw.get().as_bytes()),
+        }
+    }
+}
+
+/// The member `key` of `o` as a `Text::Literal` when it is a string; `Err` for another type.
+pub fn literal<'a>(o: &crate::json::ObjectView<'a>, key: &str) -> Result<Option<Text<'a>>, crate::json::WrongType> {
+    match o.value(key) {
+        Some(raw) if raw.get().starts_with('"') => Ok(Some(Text::Literal(raw))),
+        Some(_) => Err(crate::json::WrongType),
+        None => Ok(None),
+    }
+}
+
 pub struct ToolOut<'a> {
     pub name: Cow<'a, str>,
-    pub description: Option<Cow<'a, str>>,
+    pub description: Option<Text<'a>>,
     /// JSON Schema text.
     pub parameters: Option<&'a str>,
     pub strict: Option<bool>,
@@ -114,6 +142,7 @@ pub fn write_chat_messages(out: &mut Vec<u8>, messages: &[ChatMessage<'_>], targ
         match &m.content {
             OutContent::Null => out.extend_from_slice(b"null"),
             OutContent::Text(text) => push_str(out, text),
+            OutContent::Literal(raw) => out.extend_from_slice(raw.get().as_bytes()),
             OutContent::Parts(parts) => write_parts(out, parts, target.cache_control),
         }
         if let Some(reasoning) = m.reasoning.as_deref().filter(|_| target.reasoning_content) {
@@ -202,7 +231,7 @@ pub fn write_tools(out: &mut Vec<u8>, tools: &[ToolOut<'_>]) {
         push_str(out, &tool.name);
         if let Some(description) = &tool.description {
             out.extend_from_slice(b",\"description\":");
-            push_str(out, description);
+            description.write(out);
         }
         if let Some(parameters) = tool.parameters {
             out.extend_from_slice(b",\"parameters\":");

@@ -37,11 +37,11 @@
 use crate::dialect::Translated;
 use crate::error::ProxyError;
 use crate::ingress::chat_request::{
-    write_chat_messages, write_tools, ChatMessage, ObjWriter, OutContent, Part, ToolCallOut, ToolOut,
+    literal, write_chat_messages, write_tools, ChatMessage, ObjWriter, OutContent, Part, Text, ToolCallOut, ToolOut,
 };
 use crate::ingress::ChatTarget;
 use crate::json::write_str as push_str;
-use crate::json::{as_array, as_object, as_str, ObjectView};
+use crate::json::{as_array, as_object, as_objects, as_str, ObjectView};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -231,6 +231,15 @@ pub(super) fn array_of(raw: &RawValue) -> Result<Vec<&RawValue>, String> {
     as_array(raw).map_err(|_| "invalid type, expected an array".to_string())
 }
 
+/// An array of objects, read in one pass (the messages, their blocks, the tools: most of a
+/// request's bytes); the slow path only names what is wrong.
+fn objects_of(raw: &RawValue) -> Result<Vec<ObjectView<'_>>, String> {
+    as_objects(raw).or_else(|_| {
+        array_of(raw)?;
+        Err("invalid type, expected an object".to_string())
+    })
+}
+
 fn opt_str<'a>(o: &ObjectView<'a>, key: &str) -> Result<Option<Cow<'a, str>>, String> {
     o.get_str(key).map_err(|_| wrong_type(key))
 }
@@ -264,8 +273,7 @@ struct InMessage<'a> {
 
 fn read_messages(raw: &RawValue) -> Result<Vec<InMessage<'_>>, String> {
     let mut out = Vec::new();
-    for item in array_of(raw)? {
-        let m = object_of(item)?;
+    for m in objects_of(raw)? {
         let role = req_str(&m, "role")?;
         let content = m.get("content").ok_or_else(|| "missing field `content`".to_string())?;
         out.push(InMessage { role, content });
@@ -288,8 +296,7 @@ struct InBlock<'a> {
     is_error: Option<bool>,
 }
 
-fn read_block(raw: &RawValue) -> Result<InBlock<'_>, String> {
-    let b = object_of(raw)?;
+fn read_block(b: ObjectView<'_>) -> Result<InBlock<'_>, String> {
     let source = match b.value("source") {
         Some(raw) => Some(read_source(raw)?),
         None => None,
@@ -312,8 +319,8 @@ fn read_block(raw: &RawValue) -> Result<InBlock<'_>, String> {
 /// An array of content blocks.
 fn read_blocks(raw: &RawValue) -> Result<Vec<InBlock<'_>>, String> {
     let mut out = Vec::new();
-    for item in array_of(raw)? {
-        out.push(read_block(item)?);
+    for b in objects_of(raw)? {
+        out.push(read_block(b)?);
     }
     Ok(out)
 }
@@ -338,19 +345,18 @@ fn read_source(raw: &RawValue) -> Result<SourceIn<'_>, String> {
 struct ToolIn<'a> {
     kind: Option<Cow<'a, str>>,
     name: Option<Cow<'a, str>>,
-    description: Option<Cow<'a, str>>,
+    description: Option<Text<'a>>,
     input_schema: Option<&'a RawValue>,
     strict: Option<bool>,
 }
 
 fn read_tools(raw: &RawValue) -> Result<Vec<ToolIn<'_>>, String> {
     let mut out = Vec::new();
-    for item in array_of(raw)? {
-        let t = object_of(item)?;
+    for t in objects_of(raw)? {
         out.push(ToolIn {
             kind: opt_str(&t, "type")?,
             name: opt_str(&t, "name")?,
-            description: opt_str(&t, "description")?,
+            description: literal(&t, "description").map_err(|_| wrong_type("description"))?,
             input_schema: t.value("input_schema"),
             strict: opt_bool(&t, "strict")?,
         });
@@ -454,8 +460,7 @@ fn convert_message<'a>(i: usize, m: &'a InMessage<'a>, out: &mut Vec<ChatMessage
     };
     let blocks: Vec<InBlock<'a>> = match m.content.get().trim_start().as_bytes().first() {
         Some(b'"') => {
-            let text = as_str(m.content).map_err(|_| bad_message(i, "invalid string"))?;
-            out.push(ChatMessage::plain(role, OutContent::Text(text)));
+            out.push(ChatMessage::plain(role, OutContent::Literal(m.content)));
             return Ok(());
         }
         Some(b'[') => read_blocks(m.content).map_err(|e| bad_message(i, &e))?,
@@ -479,17 +484,21 @@ fn convert_user<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessag
             "document" => parts.push(document_part(i, b)?),
             "tool_result" => {
                 let id = b.tool_use_id.ok_or_else(|| bad_message(i, "`tool_result` without `tool_use_id`"))?;
-                let mut text = match b.content {
-                    Some(raw) => tool_result_content(i, raw, &mut result_images)?,
-                    None => String::new(),
+                let is_error = b.is_error == Some(true);
+                let content = match b.content {
+                    Some(raw) if raw.get().starts_with('"') && !is_error => OutContent::Literal(raw),
+                    Some(raw) => OutContent::Text(Cow::Owned(tool_result_content(i, raw, &mut result_images)?)),
+                    None => OutContent::Text(Cow::Borrowed("")),
                 };
-                if b.is_error == Some(true) {
-                    text = if text.is_empty() { "Error".to_string() } else { format!("Error: {text}") };
-                }
-                out.push(ChatMessage {
-                    tool_call_id: Some(id),
-                    ..ChatMessage::plain("tool", OutContent::Text(Cow::Owned(text)))
-                });
+                let content = match content {
+                    OutContent::Text(text) if is_error => OutContent::Text(Cow::Owned(if text.is_empty() {
+                        "Error".into()
+                    } else {
+                        format!("Error: {text}")
+                    })),
+                    other => other,
+                };
+                out.push(ChatMessage { tool_call_id: Some(id), ..ChatMessage::plain("tool", content) });
                 tool_messages += 1;
             }
             other => return Err(unsupported_block(i, other, "user")),

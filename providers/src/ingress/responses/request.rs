@@ -37,7 +37,7 @@
 use crate::dialect::{ToolNames, Translated};
 use crate::error::ProxyError;
 use crate::ingress::chat_request::{
-    write_chat_messages, write_tools, ChatMessage, ObjWriter, OutContent, Part, ToolCallOut, ToolOut,
+    literal, write_chat_messages, write_tools, ChatMessage, ObjWriter, OutContent, Part, Text, ToolCallOut, ToolOut,
 };
 use crate::ingress::ChatTarget;
 use crate::json::write_str as push_str;
@@ -476,7 +476,7 @@ fn function_tool<'a>(tool: &ObjectView<'a>, namespace: Option<&str>) -> Result<T
     };
     Ok(ToolOut {
         name,
-        description: tool.get_str("description").ok().flatten(),
+        description: literal(tool, "description").ok().flatten(),
         parameters: tool.value("parameters").map(RawValue::get),
         strict: tool.get_bool("strict").ok().flatten(),
     })
@@ -495,7 +495,7 @@ fn custom_tool<'a>(tool: &ObjectView<'a>) -> Result<ToolOut<'a>, ProxyError> {
     }
     Ok(ToolOut {
         name,
-        description: (!description.is_empty()).then_some(Cow::Owned(description)),
+        description: (!description.is_empty()).then_some(Text::Str(Cow::Owned(description))),
         parameters: Some(CUSTOM_PARAMETERS),
         strict: None,
     })
