@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Builds the filter and ships it alone: the final image holds only /plugin.wasm
+# Builds the filter, runs the size pass and ships it alone: the final image holds only /plugin.wasm
 # (for Istio/Higress OCI Wasm plugins, or `docker create` + `docker cp` to extract it).
 #   docker build -t ai-proxy-wasm .
 #   docker build --build-arg FEATURES=anthropic -t ai-proxy-wasm:claude .   (fewer translators)
@@ -26,6 +26,16 @@ COPY . .
 ARG FEATURES=default
 RUN cargo build --release --locked --target wasm32-wasip1 -p ai-proxy --no-default-features --features "$FEATURES"
 
+# ---- size pass ---------------------------------------------------------------------------
+# Binaryen's wasm-opt -Oz, the version tools/wasm-opt/package-lock.json pins, as `make build`.
+FROM node:22-bookworm-slim AS optimize
+WORKDIR /src
+COPY tools/wasm-opt/package.json tools/wasm-opt/package-lock.json tools/wasm-opt/
+RUN cd tools/wasm-opt && npm ci --no-audit --no-fund --loglevel=error
+COPY scripts/optimize-wasm.sh scripts/
+COPY --from=build /src/target/wasm32-wasip1/release/ai_proxy.wasm /src/ai_proxy.wasm
+RUN scripts/optimize-wasm.sh ai_proxy.wasm plugin.wasm
+
 # ---- artifact ----------------------------------------------------------------------------
 FROM scratch
-COPY --from=build /src/target/wasm32-wasip1/release/ai_proxy.wasm /plugin.wasm
+COPY --from=optimize /src/plugin.wasm /plugin.wasm

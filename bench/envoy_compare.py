@@ -5,7 +5,7 @@ Three Envoy variants ("under test", SUT) are driven alternately by wrk, round af
 
   plain  Envoy with the router only
   noop   Envoy + a proxy-wasm filter that does nothing (bench/noop-filter): the floor any Wasm filter pays
-  ai     Envoy + ai-proxy (target/wasm32-wasip1/release/ai_proxy.wasm)
+  ai     Envoy + ai-proxy (dist/plugin.wasm, what `make build` ships)
 
 All of them forward to a mock upstream: a separate Envoy process serving canned OpenAI / Anthropic
 answers with direct_response, so the upstream costs (almost) nothing and is the same for every variant.
@@ -752,7 +752,7 @@ def parse_args(argv: list[str]):
     )
     ap.add_argument("--envoy", default=".venv/bin/envoy", help="Envoy binary (relative paths: from the repo root)")
     ap.add_argument("--wrk", default="wrk", help="wrk binary")
-    ap.add_argument("--ai-proxy-wasm", default="target/wasm32-wasip1/release/ai_proxy.wasm", help="ai-proxy module")
+    ap.add_argument("--ai-proxy-wasm", default="dist/plugin.wasm", help="ai-proxy module")
     ap.add_argument("--baseline-wasm", default=None,
                     help="an earlier ai_proxy.wasm: adds variant `base`, for a change's before/after in one run")
     ap.add_argument("--noop-wasm", default="target/wasm32-wasip1/release/noop_filter.wasm", help="no-op module")

@@ -1,7 +1,7 @@
 """Session plumbing for the real-Envoy e2e suite.
 
 Environment:
-  AI_PROXY_WASM        module under test (default target/wasm32-wasip1/release/ai_proxy.wasm)
+  AI_PROXY_WASM        module under test (default dist/plugin.wasm, what `make build` ships)
   AI_PROXY_E2E_MODULE  ai-proxy | noop (default: noop if the file name says so). Cases run only
                        with the module they name in `e2e_module` (default ai-proxy); the
                        `_harness` cases test this harness with the no-op filter.

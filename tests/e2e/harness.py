@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 import envoy_config  # noqa: E402
 from mock_upstream import CHUNKINGS  # noqa: E402
 
-DEFAULT_WASM = REPO / "target" / "wasm32-wasip1" / "release" / "ai_proxy.wasm"
+DEFAULT_WASM = REPO / "dist" / "plugin.wasm"
 MODULES = ("ai-proxy", "noop")
 
 # Lines in Envoy's log that mean the Wasm VM broke (a panic traps the VM; later requests on
