@@ -1,6 +1,8 @@
 //! Streaming: incremental SSE decoding (and, in later dialects, encoding).
 
 pub mod sse;
+#[cfg(test)]
+pub mod testing;
 
 use crate::dialect::StreamTranslator;
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::stream::testing;
 
 fn ctx(include_usage: bool) -> TranslateCtx {
     TranslateCtx {
@@ -10,42 +11,23 @@ fn ctx(include_usage: bool) -> TranslateCtx {
     }
 }
 
-/// Translates a stream fed as the given chunks.
+/// What arrives after the end (ignored).
+const LATE: &[u8] = b"data:{\"output\":{\"choices\":[{\"message\":{\"content\":\"late\"}}]}}\n\n";
+
+fn translator(include_usage: bool) -> Box<dyn StreamTranslator> {
+    Box::new(DashScopeToChatStream::new(ctx(include_usage)))
+}
+
 fn run_chunks(include_usage: bool, chunks: &[&[u8]]) -> String {
-    let mut t = DashScopeToChatStream::new(ctx(include_usage));
-    let mut out = Vec::new();
-    for c in chunks {
-        t.feed(c, &mut out);
-    }
-    t.finish(&mut out);
-    // A second finish (or late bytes) never adds anything.
-    let len = out.len();
-    t.finish(&mut out);
-    t.feed(b"data:{\"output\":{\"choices\":[{\"message\":{\"content\":\"late\"}}]}}\n\n", &mut out);
-    assert_eq!(out.len(), len);
-    String::from_utf8(out).unwrap()
+    testing::run_chunks(translator(include_usage), chunks, LATE)
 }
 
 fn run(include_usage: bool, input: &str) -> String {
     run_chunks(include_usage, &[input.as_bytes()])
 }
 
-/// The whole stream, split at every byte position, and byte by byte: identical output.
 fn assert_split_invariant(include_usage: bool, input: &str) -> String {
-    let bytes = input.as_bytes();
-    let whole = run(include_usage, input);
-    for i in 0..=bytes.len() {
-        assert_eq!(run_chunks(include_usage, &[&bytes[..i], &bytes[i..]]), whole, "split at {i}");
-    }
-    let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-    assert_eq!(run_chunks(include_usage, &singles), whole, "byte by byte");
-    let mut empties: Vec<&[u8]> = vec![b""];
-    for c in bytes.chunks(7) {
-        empties.push(c);
-        empties.push(b"");
-    }
-    assert_eq!(run_chunks(include_usage, &empties), whole, "with empty chunks");
-    whole
+    testing::assert_split_invariant(|| translator(include_usage), LATE, input)
 }
 
 /// DashScope's framing: `id:<n>`, `event:result`, the status comment, `data:` without a space.
