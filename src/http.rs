@@ -125,7 +125,7 @@ impl HttpContext for RequestContext {
             Ok((exchange, plan)) => {
                 let mut edits = plan.edits;
                 if !plan.read_body {
-                    match exchange.sign(&[], host::now_secs()) {
+                    match exchange.sign(&[], host::now_secs) {
                         Ok(signature) => edits.extend(signature),
                         Err(reply) => return self.reply(&reply),
                     }
@@ -159,7 +159,7 @@ impl HttpContext for RequestContext {
         }
         let body = host::buffer(BufferType::HttpRequestBody, body_size);
         let plan = exchange.request_body(&body).and_then(|mut plan| {
-            let signature = exchange.sign(plan.body.as_deref().unwrap_or(&body), host::now_secs())?;
+            let signature = exchange.sign(plan.body.as_deref().unwrap_or(&body), host::now_secs)?;
             plan.edits.extend(signature);
             Ok(plan)
         });

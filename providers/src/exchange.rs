@@ -582,8 +582,9 @@ impl Exchange {
 
     /// The headers that sign the request for a signed upstream (none for the others), over
     /// its final `body`: after `request_body` (its new body, or the client's), or after
-    /// `start` when it reads no body. `now` is Unix seconds.
-    pub fn sign(&self, body: &[u8], now: u64) -> Result<Vec<HeaderEdit>, LocalReply> {
+    /// `start` when it reads no body. `now` gives Unix seconds; it is only asked for when the
+    /// provider signs (a clock read is a host call, which unsigned requests do not pay).
+    pub fn sign(&self, body: &[u8], now: impl FnOnce() -> u64) -> Result<Vec<HeaderEdit>, LocalReply> {
         let (Some(signer), Some(authority)) = (&self.provider.endpoint.signer, &self.provider.endpoint.host) else {
             return Ok(Vec::new());
         };
@@ -594,7 +595,7 @@ impl Exchange {
             path: &path,
             content_type: self.content_type.as_deref(),
             body,
-            now,
+            now: now(),
         };
         signer.0.sign(&req).map_err(|e| ingress::reply(self.api, e))
     }
@@ -1055,16 +1056,16 @@ mod tests {
         let (mut ex, _) = Exchange::start(&signed, &head, 0).unwrap();
         let plan = ex.request_body(body).unwrap();
         let sent = plan.body.as_deref().unwrap_or(body);
-        let edits = ex.sign(sent, 1_700_000_000).unwrap();
+        let edits = ex.sign(sent, || 1_700_000_000).unwrap();
         let expected = format!(
             "POST api.openai.com /v1/chat/completions?x=1 Some(\"application/json\") {} 1700000000",
             sent.len()
         );
         assert_eq!(edits, vec![HeaderEdit::set("authorization", expected)]);
-        let reply = ex.sign(b"", 0).expect_err("a signer's error is the client's");
+        let reply = ex.sign(b"", || 0).expect_err("a signer's error is the client's");
         assert_eq!(reply.status, 400);
         let (plain_ex, _) = Exchange::start(&plain, &head, 0).unwrap();
-        assert_eq!(plain_ex.sign(body, 0).unwrap(), Vec::new());
+        assert_eq!(plain_ex.sign(body, || panic!("no clock without a signer")).unwrap(), Vec::new());
     }
 
     /// A planned call holds the request; its answer resumes it with the continuation's edits
