@@ -275,7 +275,7 @@ impl StreamState {
             Some(i) => i,
             // Providers that omit `index`: a new id is a new call, anything else continues the last.
             None => match (id, self.tools.last()) {
-                (Some(id), Some(last)) if last.id.as_deref() != Some(id) => last.openai_index + 1,
+                (Some(id), Some(last)) if last.id.as_deref() != Some(id) => last.openai_index.saturating_add(1),
                 (_, Some(last)) => last.openai_index,
                 (_, None) => 0,
             },

@@ -72,6 +72,8 @@ struct ToolSlot {
     chat_index: u64,
     id: Option<String>,
     name: Option<String>,
+    /// The name is a custom tool's (known with the name: later deltas carry none).
+    custom: bool,
     arguments: String,
     output_index: u32,
     phase: ToolPhase,
@@ -400,7 +402,7 @@ impl State {
             Some(i) => i,
             // Providers that omit `index`: a new id is a new call, anything else continues the last.
             None => match (id, self.tools.last()) {
-                (Some(id), Some(last)) if last.id.as_deref() != Some(id) => last.chat_index + 1,
+                (Some(id), Some(last)) if last.id.as_deref() != Some(id) => last.chat_index.saturating_add(1),
                 (_, Some(last)) => last.chat_index,
                 (_, None) => 0,
             },
@@ -412,6 +414,7 @@ impl State {
                     chat_index,
                     id: None,
                     name: None,
+                    custom: false,
                     arguments: String::new(),
                     output_index: 0,
                     phase: ToolPhase::Pending,
@@ -421,7 +424,7 @@ impl State {
         };
         let name = call.name.as_deref().filter(|n| !n.is_empty());
         let args = call.arguments_text.as_deref().unwrap_or_default();
-        let custom = name.is_some_and(|n| matches!(call_name(n, &self.ctx.tool_names), CallName::Custom { .. }));
+        let tool_names = &self.ctx.tool_names;
         let Some(tool) = self.tools.get_mut(slot) else { return };
         // Some providers repeat id and name in every delta: the first ones count.
         if tool.id.is_none() {
@@ -429,12 +432,13 @@ impl State {
         }
         if tool.name.is_none() {
             tool.name = name.map(str::to_string);
+            tool.custom = name.is_some_and(|n| matches!(call_name(n, tool_names), CallName::Custom { .. }));
         }
         if tool.phase == ToolPhase::Closed {
             return;
         }
         tool.arguments.push_str(args);
-        let (phase, has_name, index) = (tool.phase, tool.name.is_some(), tool.output_index);
+        let (phase, has_name, index, custom) = (tool.phase, tool.name.is_some(), tool.output_index, tool.custom);
         match phase {
             // A custom tool's input is sent whole when it closes.
             ToolPhase::Open if !args.is_empty() && !custom => {
@@ -462,9 +466,8 @@ impl State {
         tool.output_index = index;
         let call_id = tool.id.clone().unwrap_or_else(|| format!("call_{random:016x}_{}", tool.chat_index));
         tool.id = Some(call_id.clone());
-        let (name, arguments) = (tool.name.clone().unwrap_or_default(), tool.arguments.clone());
+        let (name, arguments, custom) = (tool.name.clone().unwrap_or_default(), tool.arguments.clone(), tool.custom);
         self.open = Open::Tool(slot);
-        let custom = matches!(call_name(&name, &self.ctx.tool_names), CallName::Custom { .. });
         let mut item = Vec::new();
         write_call_item(
             &mut item,
@@ -536,13 +539,15 @@ impl State {
             Open::Tool(slot) => {
                 let Some(tool) = self.tools.get_mut(slot) else { return };
                 tool.phase = ToolPhase::Closed;
-                let (index, call_id, name, arguments) = (
+                // Closed: its arguments are not needed again (later deltas are ignored).
+                let (index, call_id, name, arguments, custom) = (
                     tool.output_index,
                     tool.id.clone().unwrap_or_default(),
                     tool.name.clone().unwrap_or_default(),
-                    tool.arguments.clone(),
+                    std::mem::take(&mut tool.arguments),
+                    tool.custom,
                 );
-                if matches!(call_name(&name, &self.ctx.tool_names), CallName::Custom { .. }) {
+                if custom {
                     let input = custom_input(&arguments).into_owned();
                     for (event, field) in [
                         ("response.custom_tool_call_input.delta", "delta"),

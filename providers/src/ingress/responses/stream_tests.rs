@@ -181,6 +181,27 @@ fn parallel_interleaved_calls_come_out_one_item_each() {
     }
 }
 
+/// A custom tool's call whose input arrives over several deltas, its name only in the first:
+/// no function-call event leaks for it (custom-ness is the call's, not the delta's).
+#[test]
+fn custom_call_split_over_deltas() {
+    let delta = |c: Value| chunk(json!({"tool_calls": [c]}), None);
+    let input = [
+        delta(json!({"index": 0, "id": "call_C", "function": {"name": "apply_patch", "arguments": "{\"input\":"}})),
+        delta(json!({"index": 0, "function": {"arguments": "\"*** Begin\"}"}})),
+        chunk(json!({}), Some("tool_calls")),
+        "data: [DONE]\n\n".to_string(),
+    ]
+    .concat();
+    let names = ToolNames { custom: vec!["apply_patch".into()], ..ToolNames::default() };
+    let ev = events(&input, &names);
+    let kinds = types(&ev);
+    assert!(!kinds.iter().any(|k| k.starts_with("response.function_call_arguments")), "{kinds:?}");
+    let inputs: Vec<&Value> =
+        ev.iter().filter(|e| e["type"] == "response.custom_tool_call_input.done").map(|e| &e["input"]).collect();
+    assert_eq!(inputs, [&json!("*** Begin")]);
+}
+
 #[test]
 fn endings() {
     // `length` → response.incomplete.
