@@ -38,6 +38,15 @@ pub struct MsgIn<'a> {
     pub tool_calls: Vec<CallIn<'a>>,
 }
 
+impl MsgIn<'_> {
+    /// The reasoning text, wherever the provider put it (`reasoning_content`: DeepSeek, Qwen;
+    /// `reasoning`: OpenRouter, vLLM); `None` when empty.
+    pub fn reasoning_text(&self) -> Option<&str> {
+        let first = self.reasoning_content.as_deref().filter(|r| !r.is_empty());
+        first.or_else(|| self.reasoning.as_deref().filter(|r| !r.is_empty()))
+    }
+}
+
 pub struct CallIn<'a> {
     /// Read in chunks only.
     pub index: Option<u64>,

@@ -202,8 +202,7 @@ pub fn translate_chat_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8
     let mut content = Vec::new();
     let mut refused = false;
     if let Some(msg) = &choice.message {
-        let reasoning = msg.reasoning_content.as_ref().filter(|r| !r.is_empty()).or(msg.reasoning.as_ref());
-        if let Some(thinking) = reasoning.filter(|r| !r.is_empty()) {
+        if let Some(thinking) = msg.reasoning_text() {
             content.push(OutBlock::Thinking { thinking: Cow::Borrowed(thinking) });
         }
         if let Some(text) = content_text(msg.content).filter(|t| !t.is_empty()) {

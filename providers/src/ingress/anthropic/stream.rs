@@ -178,8 +178,7 @@ impl StreamState {
         }
         for choice in chunk.choices.iter().filter(|c| c.index.unwrap_or(0) == 0) {
             if let Some(delta) = &choice.message {
-                let reasoning = delta.reasoning_content.as_deref().filter(|r| !r.is_empty());
-                if let Some(thinking) = reasoning.or(delta.reasoning.as_deref()).filter(|r| !r.is_empty()) {
+                if let Some(thinking) = delta.reasoning_text() {
                     self.thinking(thinking, out);
                 }
                 if let Some(text) = content_text(delta.content).filter(|t| !t.is_empty()) {

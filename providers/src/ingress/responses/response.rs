@@ -293,8 +293,7 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
         items += 1;
     };
     if let Some(msg) = &choice.message {
-        let reasoning = msg.reasoning_content.as_deref().or(msg.reasoning.as_deref()).filter(|r| !r.is_empty());
-        if let Some(reasoning) = reasoning {
+        if let Some(reasoning) = msg.reasoning_text() {
             sep(&mut output);
             write_reasoning_item(&mut output, &format!("rs_{random:016x}"), Some(reasoning));
         }

@@ -83,3 +83,22 @@ fn unreadable_completions_are_bad_upstream() {
         assert_eq!(e.status, 502, "{}", String::from_utf8_lossy(body));
     }
 }
+
+/// Reasoning is read where the provider put it, an empty `reasoning_content` not hiding a
+/// `reasoning` (as in the stream and in the Anthropic ingress: one reader, `reasoning_text`).
+#[test]
+fn reasoning_from_either_member() {
+    for (message, want) in [
+        (
+            json!({"role": "assistant", "reasoning_content": "", "reasoning": "thought", "content": "a"}),
+            Some("thought"),
+        ),
+        (json!({"role": "assistant", "reasoning_content": "rc", "reasoning": "r", "content": "a"}), Some("rc")),
+        (json!({"role": "assistant", "reasoning": "", "content": "a"}), None),
+    ] {
+        let chat = json!({"id": "c", "choices": [{"index": 0, "finish_reason": "stop", "message": message}]});
+        let got = translate(chat, ToolNames::default());
+        let reasoning = got["output"].as_array().unwrap().iter().find(|i| i["type"] == "reasoning").cloned();
+        assert_eq!(reasoning.map(|r| r["summary"][0]["text"].as_str().unwrap().to_string()).as_deref(), want, "{got}");
+    }
+}

@@ -223,8 +223,7 @@ impl State {
         }
         for choice in chunk.choices.iter().filter(|c| c.index.unwrap_or(0) == 0) {
             if let Some(delta) = &choice.message {
-                let reasoning = delta.reasoning_content.as_deref().filter(|r| !r.is_empty());
-                if let Some(text) = reasoning.or(delta.reasoning.as_deref()).filter(|r| !r.is_empty()) {
+                if let Some(text) = delta.reasoning_text() {
                     self.reasoning(text, out);
                 }
                 if let Some(text) = content_text(delta.content).filter(|t| !t.is_empty()) {
