@@ -6,12 +6,21 @@ use crate::json::{as_array, as_object, as_str, as_u64, opt_str as json_opt_str, 
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
-fn wrong_type(key: &str) -> String {
+pub(crate) fn wrong_type(key: &str) -> String {
     format!("invalid type for `{key}`")
 }
 
-fn array_of(raw: &RawValue) -> Result<Vec<&RawValue>, String> {
+pub(crate) fn array_of(raw: &RawValue) -> Result<Vec<&RawValue>, String> {
     as_array(raw).map_err(|_| "invalid type, expected an array".to_string())
+}
+
+/// The id of a translated answer: `{prefix}_` + the chat completion's id, or the request's
+/// random value when the upstream gave none (`msg_…` for Anthropic, `resp_…` for Responses).
+pub fn answer_id(prefix: &str, chat_id: Option<&str>, random: u64) -> String {
+    match chat_id.filter(|id| !id.is_empty()) {
+        Some(id) => format!("{prefix}_{id}"),
+        None => format!("{prefix}_{random:016x}"),
+    }
 }
 
 /// A `chat.completion` or a `chat.completion.chunk`: the members the translations read.
@@ -163,7 +172,7 @@ impl ChatUsage {
             self.prompt_tokens.unwrap_or(0),
             self.completion_tokens.unwrap_or(0),
             None,
-            self.cached_tokens.or(self.prompt_cache_hit_tokens),
+            self.cached(),
             self.reasoning_tokens,
         )
     }

@@ -72,6 +72,7 @@
 
 use crate::dialect::Translated;
 use crate::error::ProxyError;
+use crate::json::write_u64;
 use crate::json::{as_array, as_object, as_str, as_u64, ObjectView};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -191,14 +192,14 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
     }
     out.push(b']');
     key(&mut out, "max_tokens");
-    out.extend_from_slice(max_tokens.to_string().as_bytes());
+    write_u64(&mut out, max_tokens);
     match thinking {
         ThinkingOut::None => {}
         ThinkingOut::Raw(raw) => raw_member(&mut out, "thinking", raw),
         ThinkingOut::Budget(budget_tokens) => {
             key(&mut out, "thinking");
             out.extend_from_slice(b"{\"type\":\"enabled\",\"budget_tokens\":");
-            out.extend_from_slice(budget_tokens.to_string().as_bytes());
+            write_u64(&mut out, budget_tokens);
             out.push(b'}');
         }
     }

@@ -43,6 +43,7 @@ use crate::dialect::openai::UsageOut;
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 pub use crate::json::write_str as jstr;
+use crate::json::write_u64;
 use crate::json::{as_array, as_u64, WrongType};
 use crate::json::{opt_str, read_members};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -72,7 +73,7 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
     out.extend_from_slice(b"{\"id\":");
     jstr(&mut out, &completion_id(non_empty(&resp.request_id), ctx.random));
     out.extend_from_slice(b",\"object\":\"chat.completion\",\"created\":");
-    out.extend_from_slice(ctx.created.to_string().as_bytes());
+    write_u64(&mut out, ctx.created);
     out.extend_from_slice(b",\"model\":");
     jstr(&mut out, &ctx.model);
     out.extend_from_slice(b",\"choices\":[");
@@ -299,7 +300,7 @@ fn write_tool_call(out: &mut Vec<u8>, call: &ToolCallOut<'_>, delta: bool) {
     out.push(b'{');
     if let Some(index) = call.index {
         key(out, first, "index");
-        out.extend_from_slice(index.to_string().as_bytes());
+        write_u64(out, u64::from(index));
     }
     if let Some(id) = &call.id {
         key(out, first, "id");
@@ -330,7 +331,7 @@ fn write_choice(
     finish_reason: Option<&str>,
 ) {
     out.extend_from_slice(b"{\"index\":");
-    out.extend_from_slice(index.to_string().as_bytes());
+    write_u64(out, u64::from(index));
     out.extend_from_slice(b",\"message\":");
     write_message(out, m, false);
     out.extend_from_slice(b",\"logprobs\":");

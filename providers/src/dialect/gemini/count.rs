@@ -6,6 +6,7 @@
 use crate::dialect::gemini::{request, GeminiOptions};
 use crate::dialect::{TranslateCtx, Translated};
 use crate::error::ProxyError;
+use crate::json::write_u64;
 use crate::json::{read_members, write_str, ObjectView};
 
 /// The `countTokens` body for a chat request, for the mapped `model`.
@@ -39,9 +40,9 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
     let mut out = b"{\"object\":\"chat.completion\",\"model\":".to_vec();
     write_str(&mut out, &ctx.model);
     out.extend_from_slice(b",\"choices\":[],\"usage\":{\"prompt_tokens\":");
-    out.extend_from_slice(tokens.to_string().as_bytes());
+    write_u64(&mut out, tokens);
     out.extend_from_slice(b",\"completion_tokens\":0,\"total_tokens\":");
-    out.extend_from_slice(tokens.to_string().as_bytes());
+    write_u64(&mut out, tokens);
     out.extend_from_slice(b"}}");
     Ok(out)
 }

@@ -36,12 +36,13 @@
 
 use crate::dialect::Translated;
 use crate::error::ProxyError;
+use crate::ingress::chat::{array_of, wrong_type};
 use crate::ingress::chat_request::{
     literal, write_chat_messages, write_tools, ChatMessage, ObjWriter, OutContent, Part, Text, ToolCallOut, ToolOut,
 };
 use crate::ingress::ChatTarget;
 use crate::json::write_str as push_str;
-use crate::json::{as_array, as_object, as_objects, as_str, ObjectView};
+use crate::json::{as_object, as_objects, as_str, ObjectView};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -219,16 +220,8 @@ fn invalid(param: &'static str, what: &str) -> ProxyError {
 
 // Typed reads with serde's error wording: the detail goes into error messages.
 
-pub(super) fn wrong_type(key: &str) -> String {
-    format!("invalid type for `{key}`")
-}
-
 fn object_of(raw: &RawValue) -> Result<ObjectView<'_>, String> {
     as_object(raw).map_err(|_| "invalid type, expected an object".to_string())
-}
-
-pub(super) fn array_of(raw: &RawValue) -> Result<Vec<&RawValue>, String> {
-    as_array(raw).map_err(|_| "invalid type, expected an array".to_string())
 }
 
 /// An array of objects, read in one pass (the messages, their blocks, the tools: most of a

@@ -5,9 +5,11 @@
 //! arguments) they become `{"_raw": "<the arguments>"}`, so the tool reports a schema error that
 //! the model can see and correct. Empty arguments are `{}` (a tool without parameters).
 
+use crate::dialect::openai::tool_call_id;
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use crate::json::write_str as push_str;
+use crate::json::write_u64;
 use crate::json::{as_str, ObjectView, ViewError};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -32,23 +34,19 @@ pub(super) struct UsageOut {
     pub(super) cache_read_input_tokens: Option<u64>,
 }
 
-pub(super) fn push_u64(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(n.to_string().as_bytes());
-}
-
 /// `{"input_tokens"?,"output_tokens","cache_read_input_tokens"?}`
 pub(super) fn write_usage(out: &mut Vec<u8>, usage: UsageOut) {
     out.push(b'{');
     if let Some(n) = usage.input_tokens {
         out.extend_from_slice(b"\"input_tokens\":");
-        push_u64(out, n);
+        write_u64(out, n);
         out.push(b',');
     }
     out.extend_from_slice(b"\"output_tokens\":");
-    push_u64(out, usage.output_tokens);
+    write_u64(out, usage.output_tokens);
     if let Some(n) = usage.cache_read_input_tokens {
         out.extend_from_slice(b",\"cache_read_input_tokens\":");
-        push_u64(out, n);
+        write_u64(out, n);
     }
     out.push(b'}');
 }
@@ -139,10 +137,7 @@ pub(super) fn final_stop_reason(mapped: &'static str, has_tools: bool, refused: 
 }
 
 pub(super) fn message_id(chat_id: Option<&str>, random: u64) -> String {
-    match chat_id.filter(|id| !id.is_empty()) {
-        Some(id) => format!("msg_{id}"),
-        None => format!("msg_{random:016x}"),
-    }
+    crate::ingress::chat::answer_id("msg", chat_id, random)
 }
 
 /// Tool arguments → an Anthropic `input` object as JSON text (see the module notes).
@@ -214,7 +209,7 @@ pub fn translate_chat_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8
         for (n, call) in msg.tool_calls.iter().enumerate() {
             let id = match call.id.as_ref().filter(|id| !id.is_empty()) {
                 Some(id) => Cow::Borrowed(&**id),
-                None => Cow::Owned(format!("call_{:016x}_{n}", ctx.random)),
+                None => Cow::Owned(tool_call_id(ctx.random, n as u64)),
             };
             let name = call.name.as_deref().unwrap_or_default();
             let input = tool_input(call.arguments);
@@ -269,7 +264,7 @@ pub fn translate_count(chat: &[u8]) -> Result<Vec<u8>, ProxyError> {
     let doc = read_chat_doc(text, false).map_err(|_| bad())?;
     let tokens = doc.usage.and_then(|u| u.prompt_tokens).ok_or_else(bad)?;
     let mut out = b"{\"input_tokens\":".to_vec();
-    push_u64(&mut out, tokens);
+    write_u64(&mut out, tokens);
     out.push(b'}');
     Ok(out)
 }

@@ -2,15 +2,17 @@
 //! stream that ends with `finish_reason` but no `[DONE]` ends normally; one that ends with
 //! neither (cut off) ends with an `error` event.
 
+use crate::dialect::openai::tool_call_id;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::json::write_str as push_str;
+use crate::json::write_u64;
 use crate::json::{as_object, as_str};
 use crate::stream::sse::{Block, SseDecoder};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 use super::response::{
-    anthropic_error_body, final_stop_reason, message_id, push_u64, stop_reason, write_message, write_usage, UsageOut,
+    anthropic_error_body, final_stop_reason, message_id, stop_reason, write_message, write_usage, UsageOut,
 };
 use crate::ingress::chat::{content_text, read_chat_doc, CallIn, ChatUsage};
 
@@ -142,7 +144,7 @@ fn end_event(out: &mut Vec<u8>) {
 /// A block event's `,"index":N`.
 fn push_index(out: &mut Vec<u8>, index: u32) {
     out.extend_from_slice(b",\"index\":");
-    push_u64(out, u64::from(index));
+    write_u64(out, u64::from(index));
 }
 
 impl StreamState {
@@ -325,7 +327,7 @@ impl StreamState {
         let random = self.ctx.random;
         let Some(tool) = self.tools.get_mut(slot) else { return };
         tool.phase = ToolPhase::Open;
-        let id = tool.id.clone().unwrap_or_else(|| format!("call_{random:016x}_{}", tool.openai_index));
+        let id = tool.id.clone().unwrap_or_else(|| tool_call_id(random, tool.openai_index));
         let name = tool.name.clone().unwrap_or_default();
         let buffered = std::mem::take(&mut tool.buffered);
         let mut block = b"{\"type\":\"tool_use\",\"id\":".to_vec();

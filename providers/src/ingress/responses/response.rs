@@ -12,10 +12,12 @@
 //! (with `cached_tokens`), `output_tokens` (with `reasoning_tokens`), `total_tokens`. Nothing is
 //! stored: `store` is `false`.
 
+use crate::dialect::openai::tool_call_id;
 use crate::dialect::{ToolNames, TranslateCtx};
 use crate::error::ProxyError;
 use crate::ingress::chat::{content_text, read_chat_doc, ChatUsage};
 use crate::json::write_str as push_str;
+use crate::json::write_u64;
 use crate::json::{as_str, ObjectView};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -49,16 +51,9 @@ impl Status {
     }
 }
 
-pub(super) fn push_u64(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(n.to_string().as_bytes());
-}
-
 /// The id of the response: the chat completion's, or one from the request's random value.
 pub(super) fn response_id(chat_id: Option<&str>, random: u64) -> String {
-    match chat_id.filter(|id| !id.is_empty()) {
-        Some(id) => format!("resp_{id}"),
-        None => format!("resp_{random:016x}"),
-    }
+    crate::ingress::chat::answer_id("resp", chat_id, random)
 }
 
 /// What a `response` object says about itself besides its output.
@@ -82,7 +77,7 @@ pub(super) fn write_response(
     out.extend_from_slice(b"{\"id\":");
     push_str(out, id);
     out.extend_from_slice(b",\"object\":\"response\",\"created_at\":");
-    push_u64(out, ctx.created);
+    write_u64(out, ctx.created);
     out.extend_from_slice(b",\"status\":");
     push_str(out, status.name());
     out.extend_from_slice(b",\"background\":false,\"error\":");
@@ -127,15 +122,15 @@ pub(super) fn write_usage(out: &mut Vec<u8>, u: &ChatUsage) {
     let input = u.prompt_tokens.unwrap_or(0);
     let output = u.completion_tokens.unwrap_or(0);
     out.extend_from_slice(b"{\"input_tokens\":");
-    push_u64(out, input);
+    write_u64(out, input);
     out.extend_from_slice(b",\"input_tokens_details\":{\"cached_tokens\":");
-    push_u64(out, u.cached().unwrap_or(0));
+    write_u64(out, u.cached().unwrap_or(0));
     out.extend_from_slice(b"},\"output_tokens\":");
-    push_u64(out, output);
+    write_u64(out, output);
     out.extend_from_slice(b",\"output_tokens_details\":{\"reasoning_tokens\":");
-    push_u64(out, u.reasoning_tokens.unwrap_or(0));
+    write_u64(out, u.reasoning_tokens.unwrap_or(0));
     out.extend_from_slice(b"},\"total_tokens\":");
-    push_u64(out, input.saturating_add(output));
+    write_u64(out, input.saturating_add(output));
     out.push(b'}');
 }
 
@@ -305,7 +300,7 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
         }
         for (n, call) in msg.tool_calls.iter().enumerate() {
             sep(&mut output);
-            let call_id = call.id.clone().unwrap_or_else(|| Cow::Owned(format!("call_{random:016x}_{n}")));
+            let call_id = call.id.clone().unwrap_or_else(|| Cow::Owned(tool_call_id(random, n as u64)));
             write_call_item(
                 &mut output,
                 &format!("fc_{random:016x}_{n}"),

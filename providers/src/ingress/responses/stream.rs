@@ -15,15 +15,17 @@
 //! requires. A stream that ends without `finish_reason` (cut off), an upstream error event or
 //! an unreadable chunk ends with `response.failed`.
 
+use crate::dialect::openai::tool_call_id;
 use crate::dialect::{StreamTranslator, TranslateCtx};
 use crate::ingress::chat::{content_text, read_chat_doc, CallIn, ChatUsage};
 use crate::json::write_str as push_str;
+use crate::json::write_u64;
 use crate::json::{as_object, as_str};
 use crate::stream::sse::{Block, SseDecoder};
 use serde_json::value::RawValue;
 
 use super::response::{
-    call_name, custom_input, push_u64, response_id, write_call_item, write_message_item, write_reasoning_item,
+    call_name, custom_input, response_id, write_call_item, write_message_item, write_reasoning_item,
     write_refusal_part, write_response, write_summary_part, write_text_part, CallName, Head, Status,
 };
 
@@ -170,7 +172,7 @@ impl State {
         out.extend_from_slice(b"\ndata: {\"type\":\"");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\",\"sequence_number\":");
-        push_u64(out, self.seq);
+        write_u64(out, self.seq);
         self.seq += 1;
     }
 
@@ -183,7 +185,7 @@ impl State {
         out.extend_from_slice(b",\"item_id\":");
         push_str(out, &self.item_id(kind, index));
         out.extend_from_slice(b",\"output_index\":");
-        push_u64(out, u64::from(index));
+        write_u64(out, u64::from(index));
     }
 
     /// An item id: its kind (`rs`, `msg`, `fc`), the request's random value, its output index.
@@ -260,7 +262,7 @@ impl State {
     fn item_event(&mut self, name: &str, index: u32, item: &[u8], out: &mut Vec<u8>) {
         self.begin(out, name);
         out.extend_from_slice(b",\"output_index\":");
-        push_u64(out, u64::from(index));
+        write_u64(out, u64::from(index));
         out.extend_from_slice(b",\"item\":");
         out.extend_from_slice(item);
         Self::end_event(out);
@@ -333,7 +335,7 @@ impl State {
             self.begin(out, "response.content_part.added");
             self.item_ref(out, MSG, index);
             out.extend_from_slice(b",\"content_index\":");
-            push_u64(out, content_index as u64);
+            write_u64(out, content_index as u64);
             out.extend_from_slice(b",\"part\":");
             match kind {
                 PartKind::Text => write_text_part(out, ""),
@@ -349,7 +351,7 @@ impl State {
         self.begin(out, name);
         self.item_ref(out, MSG, index);
         out.extend_from_slice(b",\"content_index\":");
-        push_u64(out, content_index as u64);
+        write_u64(out, content_index as u64);
         out.extend_from_slice(b",\"delta\":");
         push_str(out, text);
         if kind == PartKind::Text {
@@ -374,7 +376,7 @@ impl State {
         self.begin(out, name);
         self.item_ref(out, MSG, index);
         out.extend_from_slice(b",\"content_index\":");
-        push_u64(out, content_index as u64);
+        write_u64(out, content_index as u64);
         out.extend_from_slice(b",\"");
         out.extend_from_slice(field.as_bytes());
         out.extend_from_slice(b"\":");
@@ -386,7 +388,7 @@ impl State {
         self.begin(out, "response.content_part.done");
         self.item_ref(out, MSG, index);
         out.extend_from_slice(b",\"content_index\":");
-        push_u64(out, content_index as u64);
+        write_u64(out, content_index as u64);
         out.extend_from_slice(b",\"part\":");
         match kind {
             PartKind::Text => write_text_part(out, text),
@@ -463,7 +465,7 @@ impl State {
         let Some(tool) = self.tools.get_mut(slot) else { return };
         tool.phase = ToolPhase::Open;
         tool.output_index = index;
-        let call_id = tool.id.clone().unwrap_or_else(|| format!("call_{random:016x}_{}", tool.chat_index));
+        let call_id = tool.id.clone().unwrap_or_else(|| tool_call_id(random, tool.chat_index));
         tool.id = Some(call_id.clone());
         let (name, arguments, custom) = (tool.name.clone().unwrap_or_default(), tool.arguments.clone(), tool.custom);
         self.open = Open::Tool(slot);
