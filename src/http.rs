@@ -191,7 +191,7 @@ impl HttpContext for RequestContext {
         // Not text counts as absent: the status is Envoy's own; a content-type that is not
         // text is no content type the translators know.
         let status = headers.get(":status").and_then(|s| s.parse().ok()).unwrap_or(0);
-        let plan = exchange.response_headers(status, headers.get("content-type"), host::now_secs());
+        let plan = exchange.response_headers(status, headers.get("content-type"), host::now_secs);
         apply_response_edits(&mut headers, &plan.edits);
         self.response_mode = plan.mode;
         if end_of_stream && plan.mode != ResponseMode::Passthrough {

@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
             if !ex.needs_response() {
                 continue;
             }
-            let plan = ex.response_headers(200, Some("text/event-stream"), 1_700_000_000);
+            let plan = ex.response_headers(200, Some("text/event-stream"), || 1_700_000_000);
             let mut out = Vec::new();
             match plan.mode {
                 ResponseMode::Stream => ex.response_chunk(b"data: {}\n\ndata: [DONE]\n\n", true, &mut out),

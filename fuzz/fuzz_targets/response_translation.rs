@@ -94,7 +94,7 @@ fn prepare(setup: usize, status: u16, content_type: Option<&str>) -> (Exchange, 
     let (mut ex, plan) = Exchange::start(provider, &head, 0x5eed).expect("setup request starts");
     assert!(plan.read_body);
     ex.request_body(body.as_bytes()).expect("setup request accepted");
-    let plan = ex.response_headers(status, content_type, 1_700_000_000);
+    let plan = ex.response_headers(status, content_type, || 1_700_000_000);
     (ex, plan.mode)
 }
 

@@ -154,7 +154,7 @@ fn dialects(c: &mut Criterion) {
         let upstream = body_of(&case["upstream"]["response"]);
         let ct = case["upstream"]["response"]["headers"]["content-type"].as_str().map(str::to_string);
         let respond = |mut ex: Exchange| {
-            let plan = ex.response_headers(200, ct.as_deref(), 1_700_000_000);
+            let plan = ex.response_headers(200, ct.as_deref(), || 1_700_000_000);
             if plan.mode == providers::ResponseMode::Buffer {
                 black_box(ex.response_body(&upstream));
             }
@@ -179,7 +179,7 @@ fn dialects(c: &mut Criterion) {
         let sse = body_of(&case["upstream"]["response"]);
         let events = String::from_utf8_lossy(&sse).matches("data:").count().max(1);
         let translate = |mut ex: Exchange| {
-            let _ = ex.response_headers(200, Some("text/event-stream"), 1_700_000_000);
+            let _ = ex.response_headers(200, Some("text/event-stream"), || 1_700_000_000);
             let mut out = Vec::with_capacity(sse.len() * 2);
             ex.response_chunk(&sse, true, &mut out);
             black_box(out);

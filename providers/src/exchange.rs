@@ -171,8 +171,6 @@ pub struct Exchange {
     /// Chat function names that stand for other tools of the client's protocol.
     tool_names: ToolNames,
     stream_translator: Option<Box<dyn StreamTranslator>>,
-    /// Upstream status of a buffered response.
-    buffered_status: u16,
     /// The upstream's response status, once its headers arrived.
     upstream_status: Option<u16>,
     /// Nanosecond clock readings of each `Moment`, as the glue recorded them.
@@ -293,6 +291,7 @@ impl Exchange {
             }
         }
         let token = if p.tokens.is_empty() { 0 } else { (random % p.tokens.len() as u64) as usize };
+        let signed = p.endpoint.signer.is_some();
         let ex = Exchange {
             provider: provider.clone(),
             api,
@@ -304,7 +303,6 @@ impl Exchange {
             multimodal: false,
             tool_names: ToolNames::default(),
             stream_translator: None,
-            buffered_status: 0,
             upstream_status: None,
             times: [None; 3],
             call: None,
@@ -312,8 +310,9 @@ impl Exchange {
             resource,
             client_path: client_path.to_string(),
             client_query: raw_query.to_string(),
-            method: head.method.to_string(),
-            content_type: head.content_type.map(str::to_string),
+            // Only a signature reads them: no copies for the other providers.
+            method: if signed { head.method.to_string() } else { String::new() },
+            content_type: head.content_type.filter(|_| signed).map(str::to_string),
             token,
             model: String::new(),
             stream: false,
@@ -464,8 +463,14 @@ impl Exchange {
         self.usage_filter.is_some() || self.route.translates()
     }
 
-    /// The upstream's response headers. `now` (Unix seconds) stamps translated responses.
-    pub fn response_headers(&mut self, status: u16, content_type: Option<&str>, now: u64) -> ResponsePlan {
+    /// The upstream's response headers. `now` (Unix seconds) stamps translated responses; it
+    /// is only asked for when the response is translated (a clock read is a host call).
+    pub fn response_headers(
+        &mut self,
+        status: u16,
+        content_type: Option<&str>,
+        now: impl FnOnce() -> u64,
+    ) -> ResponsePlan {
         self.upstream_status = Some(status);
         // The egress translator knows its wire's stream framing; every other answer is SSE.
         let is_sse = content_type.is_some_and(|ct| match self.route.translator {
@@ -476,7 +481,7 @@ impl Exchange {
         if self.route.translates() {
             let ctx = TranslateCtx {
                 model: self.model.clone(),
-                created: now,
+                created: now(),
                 random: self.random,
                 include_usage: self.include_usage,
                 base64: self.embeddings_base64,
@@ -493,7 +498,6 @@ impl Exchange {
             }
             // Also an embeddings or rerank answer labelled as a stream: buffered and translated
             // (or refused) like any other body.
-            self.buffered_status = status;
             self.translate_ctx = Some(ctx);
             return ResponsePlan { edits: Vec::new(), mode: ResponseMode::Buffer };
         }
@@ -529,7 +533,7 @@ impl Exchange {
     /// The whole body of a buffered response (`ResponseMode::Buffer`): the new body and the
     /// response header edits (`:status`, `content-type`, `content-length`).
     pub fn response_body(&mut self, body: &[u8]) -> BodyPlan {
-        let status = self.buffered_status;
+        let status = self.upstream_status.unwrap_or(0);
         let ctx = self.translate_ctx.take().unwrap_or_default();
         let (status, out) = self.translate_response(status, body, &ctx);
         let edits = vec![
@@ -875,7 +879,7 @@ mod tests {
             };
             let (mut ex, _) = Exchange::start(provider, &head, 0).unwrap();
             ex.request_body(body.as_bytes()).unwrap();
-            let plan = ex.response_headers(200, Some("text/event-stream"), 0);
+            let plan = ex.response_headers(200, Some("text/event-stream"), || 0);
             assert_eq!(plan.mode, ResponseMode::Buffer, "{config} {path}");
             let out = ex.response_body(b"data: {}\n\n");
             assert!(out.edits.contains(&HeaderEdit::set(":status", "502")), "{path}: {:?}", out.edits);
@@ -935,12 +939,12 @@ mod tests {
             ex
         };
         let mut ex = start();
-        let plan = ex.response_headers(200, Some("application/vnd.amazon.eventstream"), 0);
+        let plan = ex.response_headers(200, Some("application/vnd.amazon.eventstream"), || 0);
         assert_eq!(plan.mode, ResponseMode::Stream);
         let mut out = Vec::new();
         ex.response_chunk(b"{}", true, &mut out);
         assert_eq!(out, b"data: {}\n\ndata: [DONE]\n\n");
-        let plan = start().response_headers(200, Some("text/event-stream"), 0);
+        let plan = start().response_headers(200, Some("text/event-stream"), || 0);
         assert_eq!(plan.mode, ResponseMode::Buffer, "SSE is not this wire's stream");
         for (ct, sse) in
             [("text/event-stream", true), (" Text/Event-Stream; charset=utf-8", true), ("text/event", false)]
@@ -973,7 +977,7 @@ mod tests {
         );
         assert!(before.translated);
         ex.request_body(br#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#).unwrap();
-        ex.response_headers(429, Some("application/json"), 0);
+        ex.response_headers(429, Some("application/json"), || 0);
         let after = ex.outcome();
         assert_eq!((after.upstream_status, after.model, after.stream), (Some(429), "gemini-2.5-flash", true));
         assert_eq!(after.upstream_api, Some(ApiKind::ChatCompletions));
@@ -984,7 +988,7 @@ mod tests {
         ex.record(Moment::Start, 5_000_000_000);
         ex.request_body(br#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#).unwrap();
         ex.record(Moment::FirstByte, 5_250_000_000);
-        assert_eq!(ex.response_headers(200, Some("text/event-stream"), 0).mode, ResponseMode::Stream);
+        assert_eq!(ex.response_headers(200, Some("text/event-stream"), || 0).mode, ResponseMode::Stream);
         let mut out = Vec::new();
         ex.response_chunk(
             br#"data: {"candidates":[{"content":{"parts":[{"text":"hey"}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":1}}"#,
@@ -1007,7 +1011,7 @@ mod tests {
                 br#"{"model":"m","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#,
             )
             .unwrap();
-            ex.response_headers(200, Some("text/event-stream"), 0);
+            ex.response_headers(200, Some("text/event-stream"), || 0);
             let mut out = Vec::new();
             ex.response_chunk(
                 br#"data: {"id":"c","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":4}}}

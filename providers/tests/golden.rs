@@ -149,7 +149,7 @@ fn run(case: &Value, random: u64, chunking: &dyn Fn(&[u8]) -> Vec<Vec<u8>>) -> O
         .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect())
         .unwrap_or_default();
     let ct = client_headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone());
-    let rp = ex.response_headers(status, ct.as_deref(), FIXED_NOW);
+    let rp = ex.response_headers(status, ct.as_deref(), || FIXED_NOW);
     for e in &rp.edits {
         client_headers.retain(|(k, _)| k != e.name);
         if let Some(v) = &e.value {

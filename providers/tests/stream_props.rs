@@ -58,7 +58,7 @@ fn client_bytes(case: &Value, cuts: &[usize]) -> Vec<u8> {
     }
     let up = case["upstream"]["response"]["body_text"].as_str().unwrap().as_bytes();
     let ct = case["upstream"]["response"]["headers"]["content-type"].as_str();
-    let plan = ex.response_headers(200, ct, 1_700_000_000);
+    let plan = ex.response_headers(200, ct, || 1_700_000_000);
     if plan.mode == ResponseMode::Passthrough {
         return up.to_vec();
     }
