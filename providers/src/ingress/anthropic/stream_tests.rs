@@ -1,4 +1,5 @@
 use super::*;
+use crate::stream::testing;
 
 fn ctx() -> TranslateCtx {
     TranslateCtx {
@@ -12,26 +13,16 @@ fn ctx() -> TranslateCtx {
 
 // ---- streams ----
 
+/// A chat chunk after the end (ignored).
+const LATE: &[u8] = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"late\"}}]}\n\n";
+
 fn run_stream(chunks: &[&[u8]]) -> String {
-    let mut t = ChatToMessagesStream::new(ctx());
-    let mut out = Vec::new();
-    for c in chunks {
-        t.feed(c, &mut out);
-    }
-    t.finish(&mut out);
-    String::from_utf8(out).unwrap()
+    testing::run_chunks(Box::new(ChatToMessagesStream::new(ctx())), chunks, LATE)
 }
 
 /// The whole output, checked to be the same for every split point and byte by byte.
 fn stream_output(input: &str) -> String {
-    let bytes = input.as_bytes();
-    let whole = run_stream(&[bytes]);
-    for p in 0..=bytes.len() {
-        assert_eq!(run_stream(&[&bytes[..p], &bytes[p..]]), whole, "split at {p}");
-    }
-    let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-    assert_eq!(run_stream(&singles), whole, "byte by byte");
-    whole
+    testing::assert_split_invariant(|| Box::new(ChatToMessagesStream::new(ctx())), LATE, input)
 }
 
 fn ev(name: &str, data: &str) -> String {

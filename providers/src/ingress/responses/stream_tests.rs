@@ -1,5 +1,6 @@
 use super::*;
 use crate::dialect::ToolNames;
+use crate::stream::testing;
 use serde_json::{json, Value};
 
 fn ctx(names: ToolNames) -> TranslateCtx {
@@ -12,26 +13,14 @@ fn ctx(names: ToolNames) -> TranslateCtx {
     }
 }
 
-fn run(input: &[&[u8]], names: &ToolNames) -> String {
-    let mut t = ChatToResponsesStream::new(ctx(names.clone()));
-    let mut out = Vec::new();
-    for c in input {
-        t.feed(c, &mut out);
-    }
-    t.finish(&mut out);
-    String::from_utf8(out).unwrap()
-}
+/// A chat chunk after the end (ignored).
+const LATE: &[u8] = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"late\"}}]}\n\n";
 
 /// The events of a stream, checked to be the same for every split point and byte by byte,
 /// each a `event:`/`data:` pair whose data is JSON of that type, with rising sequence numbers.
 fn events(input: &str, names: &ToolNames) -> Vec<Value> {
-    let bytes = input.as_bytes();
-    let whole = run(&[bytes], names);
-    for p in 0..=bytes.len() {
-        assert_eq!(run(&[&bytes[..p], &bytes[p..]], names), whole, "split at {p}");
-    }
-    let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-    assert_eq!(run(&singles, names), whole, "byte by byte");
+    let whole =
+        testing::assert_split_invariant(|| Box::new(ChatToResponsesStream::new(ctx(names.clone()))), LATE, input);
     let mut out = Vec::new();
     for block in whole.split_terminator("\n\n") {
         let (event, data) = block.split_once('\n').unwrap();
