@@ -71,7 +71,7 @@ pub enum OutContent<'a> {
 
 pub enum Part<'a> {
     Text {
-        text: Cow<'a, str>,
+        text: Text<'a>,
         cache_control: Option<&'a RawValue>,
     },
     ImageUrl {
@@ -103,7 +103,23 @@ pub enum Text<'a> {
     Literal(&'a RawValue),
 }
 
-impl Text<'_> {
+impl<'a> Text<'a> {
+    /// The text itself, where it must be read or joined (`Err`: an invalid escape).
+    pub fn into_decoded(self) -> Result<Cow<'a, str>, crate::json::WrongType> {
+        match self {
+            Text::Str(s) => Ok(s),
+            Text::Literal(raw) => crate::json::as_str(raw),
+        }
+    }
+
+    /// The message content of this text alone.
+    pub fn into_content(self) -> OutContent<'a> {
+        match self {
+            Text::Str(s) => OutContent::Text(s),
+            Text::Literal(raw) => OutContent::Literal(raw),
+        }
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         match self {
             Text::Str(s) => push_str(out, s),
@@ -183,7 +199,7 @@ pub fn write_parts(out: &mut Vec<u8>, parts: &[Part<'_>], keep_cache_control: bo
         match part {
             Part::Text { text, cache_control } => {
                 out.extend_from_slice(b"{\"type\":\"text\",\"text\":");
-                push_str(out, text);
+                text.write(out);
                 if let Some(cc) = cache_control.filter(|_| keep_cache_control) {
                     out.extend_from_slice(b",\"cache_control\":");
                     out.extend_from_slice(cc.get().as_bytes());

@@ -107,7 +107,7 @@ pub fn translate_chat_request(
         .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
     let input = read_messages(raw_messages).map_err(|e| invalid("messages", &e))?;
     for (i, m) in input.iter().enumerate() {
-        convert_message(i, m, &mut messages)?;
+        convert_message(i, m, target.reasoning_content, &mut messages)?;
     }
     write_chat_messages(out.member("messages"), &messages, target);
 
@@ -277,8 +277,9 @@ fn read_messages(raw: &RawValue) -> Result<Vec<InMessage<'_>>, String> {
 /// One content block of any type; the fields a type does not use stay `None`.
 struct InBlock<'a> {
     kind: Cow<'a, str>,
-    text: Option<Cow<'a, str>>,
-    thinking: Option<Cow<'a, str>>,
+    /// Kept as the client's JSON strings: most go out unchanged, decoded only to be joined.
+    text: Option<Text<'a>>,
+    thinking: Option<Text<'a>>,
     cache_control: Option<&'a RawValue>,
     source: Option<SourceIn<'a>>,
     id: Option<Cow<'a, str>>,
@@ -296,8 +297,8 @@ fn read_block(b: ObjectView<'_>) -> Result<InBlock<'_>, String> {
     };
     Ok(InBlock {
         kind: req_str(&b, "type")?,
-        text: opt_str(&b, "text")?,
-        thinking: opt_str(&b, "thinking")?,
+        text: literal(&b, "text").map_err(|_| wrong_type("text"))?,
+        thinking: literal(&b, "thinking").map_err(|_| wrong_type("thinking"))?,
         cache_control: b.value("cache_control"),
         source,
         id: opt_str(&b, "id")?,
@@ -417,11 +418,11 @@ fn system_text(raw: &RawValue, at: &str, param: &'static str) -> Result<Option<S
         Some(b'[') => {
             let blocks = read_blocks(raw).map_err(invalid)?;
             let mut texts = Vec::with_capacity(blocks.len());
-            for b in &blocks {
+            for b in blocks {
                 if b.kind != "text" {
                     return Err(invalid(format!("system blocks must be text blocks, got `{}`", b.kind)));
                 }
-                let text = b.text.as_deref().unwrap_or_default();
+                let text = decoded(b.text).map_err(|_| invalid("invalid string".into()))?;
                 if !text.starts_with(BILLING_HEADER) {
                     texts.push(text);
                 }
@@ -433,11 +434,21 @@ fn system_text(raw: &RawValue, at: &str, param: &'static str) -> Result<Option<S
     Ok((!text.is_empty()).then_some(text))
 }
 
+/// An optional text, decoded (absent: empty).
+fn decoded(text: Option<Text<'_>>) -> Result<Cow<'_, str>, crate::json::WrongType> {
+    text.map_or(Ok(Cow::Borrowed("")), Text::into_decoded)
+}
+
 fn bad_message(i: usize, what: &str) -> ProxyError {
     ProxyError::invalid_request(format!("messages[{i}]: {what}")).with_param("messages")
 }
 
-fn convert_message<'a>(i: usize, m: &'a InMessage<'a>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
+fn convert_message<'a>(
+    i: usize,
+    m: &'a InMessage<'a>,
+    echo_reasoning: bool,
+    out: &mut Vec<ChatMessage<'a>>,
+) -> Result<(), ProxyError> {
     let role = match &*m.role {
         "user" => "user",
         "assistant" => "assistant",
@@ -462,7 +473,7 @@ fn convert_message<'a>(i: usize, m: &'a InMessage<'a>, out: &mut Vec<ChatMessage
     if role == "user" {
         convert_user(i, blocks, out)
     } else {
-        convert_assistant(i, blocks, out)
+        convert_assistant(i, blocks, echo_reasoning, out)
     }
 }
 
@@ -472,7 +483,10 @@ fn convert_user<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessag
     let mut tool_messages = 0;
     for b in blocks {
         match &*b.kind {
-            "text" => parts.push(Part::Text { text: b.text.unwrap_or_default(), cache_control: b.cache_control }),
+            "text" => parts.push(Part::Text {
+                text: b.text.unwrap_or(Text::Str(Cow::Borrowed(""))),
+                cache_control: b.cache_control,
+            }),
             "image" => parts.push(image_part(i, b.source)?),
             "document" => parts.push(document_part(i, b)?),
             "tool_result" => {
@@ -509,13 +523,20 @@ fn convert_user<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessag
     Ok(())
 }
 
-fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatMessage<'a>>) -> Result<(), ProxyError> {
-    let mut texts: Vec<Cow<'a, str>> = Vec::new();
+/// `echo_reasoning`: the provider wants thinking back as `reasoning_content`; otherwise it is
+/// not even decoded.
+fn convert_assistant<'a>(
+    i: usize,
+    blocks: Vec<InBlock<'a>>,
+    echo_reasoning: bool,
+    out: &mut Vec<ChatMessage<'a>>,
+) -> Result<(), ProxyError> {
+    let mut texts: Vec<Text<'a>> = Vec::new();
     let mut thoughts: Vec<Cow<'a, str>> = Vec::new();
     let mut calls = Vec::new();
     for b in blocks {
         match &*b.kind {
-            "text" => texts.push(b.text.unwrap_or_default()),
+            "text" => texts.extend(b.text),
             "tool_use" => {
                 let id = b.id.ok_or_else(|| bad_message(i, "`tool_use` without `id`"))?;
                 let name = b.name.ok_or_else(|| bad_message(i, "`tool_use` without `name`"))?;
@@ -528,15 +549,27 @@ fn convert_assistant<'a>(i: usize, blocks: Vec<InBlock<'a>>, out: &mut Vec<ChatM
             }
             // The signature means nothing to another provider; the text may go back as
             // `reasoning_content` (DeepSeek requires it on tool-call turns when thinking).
-            "thinking" => thoughts.extend(b.thinking.filter(|t| !t.is_empty())),
+            "thinking" if echo_reasoning => {
+                let thinking = decoded(b.thinking).map_err(|_| bad_message(i, "invalid string"))?;
+                if !thinking.is_empty() {
+                    thoughts.push(thinking);
+                }
+            }
+            "thinking" => {}
             "redacted_thinking" => {}
             other => return Err(unsupported_block(i, other, "assistant")),
         }
     }
     let content = match texts.len() {
         0 => OutContent::Null,
-        1 => OutContent::Text(texts.pop().unwrap_or_default()),
-        _ => OutContent::Text(Cow::Owned(texts.join("\n\n"))),
+        1 => texts.pop().map_or(OutContent::Null, Text::into_content),
+        _ => {
+            let mut joined = Vec::with_capacity(texts.len());
+            for text in texts {
+                joined.push(text.into_decoded().map_err(|_| bad_message(i, "invalid string"))?);
+            }
+            OutContent::Text(Cow::Owned(joined.join("\n\n")))
+        }
     };
     if matches!(content, OutContent::Null) && calls.is_empty() {
         // Only thinking blocks: nothing an OpenAI-wire provider can use.
@@ -567,7 +600,7 @@ fn image_part<'a>(i: usize, source: Option<SourceIn<'a>>) -> Result<Part<'a>, Pr
 fn document_part<'a>(i: usize, b: InBlock<'a>) -> Result<Part<'a>, ProxyError> {
     match b.source {
         Some(SourceIn { kind, data: Some(data), .. }) if kind == "text" => {
-            Ok(Part::Text { text: data, cache_control: b.cache_control })
+            Ok(Part::Text { text: Text::Str(data), cache_control: b.cache_control })
         }
         _ => Err(bad_message(i, "only plain-text `document` blocks are supported by this provider")),
     }
@@ -583,10 +616,10 @@ fn tool_result_content<'a>(i: usize, raw: &'a RawValue, images: &mut Vec<Part<'a
             let mut texts = Vec::new();
             for b in blocks {
                 match &*b.kind {
-                    "text" => texts.push(b.text.unwrap_or_default()),
+                    "text" => texts.push(decoded(b.text).map_err(|_| bad_message(i, "invalid string"))?),
                     "image" => images.push(image_part(i, b.source)?),
                     "document" => {
-                        if let Part::Text { text, .. } = document_part(i, b)? {
+                        if let Part::Text { text: Text::Str(text), .. } = document_part(i, b)? {
                             texts.push(text);
                         }
                     }

@@ -262,7 +262,7 @@ impl<'a> Conversation<'a> {
                     self.messages.push(ChatMessage::plain(role, OutContent::Text(text)));
                     return Ok(());
                 }
-                parts.push(Part::Text { text, cache_control: None });
+                parts.push(Part::Text { text: Text::Str(text), cache_control: None });
                 false
             }
             _ => {
@@ -318,7 +318,7 @@ impl<'a> Conversation<'a> {
         let mut texts = Vec::new();
         for part in parts {
             match part {
-                Part::Text { text, .. } => texts.push(text),
+                Part::Text { text, .. } => texts.push(text.into_decoded().map_err(|_| bad_item(i, "invalid string"))?),
                 other => self.images.push(other),
             }
         }
@@ -361,7 +361,8 @@ fn input_parts<'a>(i: usize, content: &'a RawValue, out: &mut Vec<Part<'a>>) -> 
         let part = as_object(raw).map_err(|_| bad_item(i, "content parts must be objects"))?;
         match &*req_str(&part, "type", i)? {
             "input_text" | "output_text" | "text" => {
-                out.push(Part::Text { text: opt_str(&part, "text", i)?.unwrap_or_default(), cache_control: None })
+                let text = literal(&part, "text").map_err(|_| bad_item(i, "`text` must be a string"))?;
+                out.push(Part::Text { text: text.unwrap_or(Text::Str(Cow::Borrowed(""))), cache_control: None })
             }
             "input_image" => {
                 if part.value("file_id").is_some() {
