@@ -41,7 +41,7 @@ use crate::ingress::chat_request::{
 };
 use crate::ingress::ChatTarget;
 use crate::json::write_str as push_str;
-use crate::json::{as_array, as_object, as_str, ObjectView};
+use crate::json::{as_array, as_object, as_objects, as_str, ObjectView};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -87,7 +87,15 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, target: ChatTarget)
             conv.messages.push(ChatMessage::plain("user", OutContent::Text(text)));
         }
         Some(raw) => {
-            let items = as_array(raw).map_err(|_| invalid("input", "must be a string or an array of items"))?;
+            // One pass over the items (a Codex history is mostly tool outputs); the slow path
+            // only names what is wrong.
+            let items = as_objects(raw).map_err(|_| match as_array(raw) {
+                Err(_) => invalid("input", "must be a string or an array of items"),
+                Ok(items) => {
+                    let i = items.iter().position(|item| !item.get().starts_with('{')).unwrap_or(0);
+                    bad_item(i, "must be an object")
+                }
+            })?;
             for (i, item) in items.into_iter().enumerate() {
                 conv.item(i, item)?;
             }
@@ -178,8 +186,7 @@ struct Conversation<'a> {
 }
 
 impl<'a> Conversation<'a> {
-    fn item(&mut self, i: usize, raw: &'a RawValue) -> Result<(), ProxyError> {
-        let item = as_object(raw).map_err(|_| bad_item(i, "must be an object"))?;
+    fn item(&mut self, i: usize, item: ObjectView<'a>) -> Result<(), ProxyError> {
         let kind = match opt_str(&item, "type", i)? {
             Some(kind) => kind,
             None if item.contains("role") => Cow::Borrowed("message"),
@@ -212,12 +219,13 @@ impl<'a> Conversation<'a> {
             "function_call_output" | "custom_tool_call_output" => {
                 let call_id = req_str(&item, "call_id", i)?;
                 let output = item.value("output").ok_or_else(|| bad_item(i, "`output` is required"))?;
-                let text = self.output_text(i, output)?;
+                // A string output goes over as the client wrote it (no unescaping and escaping again).
+                let content = match output.get().starts_with('"') {
+                    true => OutContent::Literal(output),
+                    false => OutContent::Text(Cow::Owned(self.output_text(i, output)?)),
+                };
                 self.close_assistant();
-                self.messages.push(ChatMessage {
-                    tool_call_id: Some(call_id),
-                    ..ChatMessage::plain("tool", OutContent::Text(Cow::Owned(text)))
-                });
+                self.messages.push(ChatMessage { tool_call_id: Some(call_id), ..ChatMessage::plain("tool", content) });
                 Ok(())
             }
             "reasoning" => {
@@ -279,13 +287,13 @@ impl<'a> Conversation<'a> {
 
     /// The open assistant turn, opened if needed (with the reasoning read before it).
     fn assistant_turn(&mut self) -> &mut ChatMessage<'a> {
-        if self.assistant.is_none() {
-            let reasoning = std::mem::take(&mut self.reasoning);
+        let reasoning = &mut self.reasoning;
+        self.assistant.get_or_insert_with(|| {
+            let reasoning = std::mem::take(reasoning);
             let mut turn = ChatMessage::plain("assistant", OutContent::Null);
             turn.reasoning = (!reasoning.is_empty()).then(|| reasoning.join("\n\n"));
-            self.assistant = Some(turn);
-        }
-        self.assistant.get_or_insert_with(|| ChatMessage::plain("assistant", OutContent::Null))
+            turn
+        })
     }
 
     fn call(&mut self, call: ToolCallOut<'a>) {
@@ -308,11 +316,8 @@ impl<'a> Conversation<'a> {
         }
     }
 
-    /// A tool output as `tool` message text; its images wait for the next user message.
+    /// A tool output's parts as `tool` message text; its images wait for the next user message.
     fn output_text(&mut self, i: usize, output: &'a RawValue) -> Result<String, ProxyError> {
-        if output.get().starts_with('"') {
-            return Ok(as_str(output).map_err(|_| bad_item(i, "invalid string"))?.into_owned());
-        }
         let mut parts = Vec::new();
         input_parts(i, output, &mut parts)?;
         let mut texts = Vec::new();
