@@ -107,23 +107,24 @@ pub fn prepare_request(api: ApiKind, body: &[u8], cfg: &ProviderConfig) -> Resul
 /// `developer` role (OpenAI's newer name for system instructions, which Codex and the Responses
 /// clients use); `None` when there is none. The other turns keep their bytes.
 fn developer_as_system(messages: &RawValue) -> Option<Vec<u8>> {
-    let items = json::as_array(messages).ok()?;
-    let is_developer = |item: &&RawValue| {
-        ObjectView::parse(item.get().as_bytes())
-            .is_ok_and(|m| m.get_str("role").ok().flatten().as_deref() == Some("developer"))
-    };
+    // Most requests have no such turn: a byte search spares them the parse.
+    if !messages.get().contains("\"developer\"") {
+        return None;
+    }
+    let items = json::as_objects(messages).ok()?;
+    let is_developer = |m: &ObjectView<'_>| m.get_str("role").ok().flatten().as_deref() == Some("developer");
     if !items.iter().any(is_developer) {
         return None;
     }
     let mut out = Vec::with_capacity(messages.get().len());
     out.push(b'[');
-    for (i, item) in items.iter().enumerate() {
+    for (i, m) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        match ObjectView::parse(item.get().as_bytes()) {
-            Ok(m) if is_developer(item) => out.extend(m.apply(&[Edit::Set("role".into(), b"\"system\"".to_vec())])),
-            _ => out.extend_from_slice(item.get().as_bytes()),
+        match is_developer(m) {
+            true => out.extend(m.apply(&[Edit::Set("role".into(), b"\"system\"".to_vec())])),
+            false => out.extend_from_slice(m.input()),
         }
     }
     out.push(b']');

@@ -4,7 +4,8 @@
 //! Decisions:
 //! - `instructions` → a leading `system` message; `input` as a string → one user message.
 //! - `input` items: messages (`type: message`, or no type with a `role`) keep their role, but
-//!   `developer` is sent as `system` (chat providers other than OpenAI's reject `developer`);
+//!   `developer` is sent as `system`, which every chat provider and translator takes (not all
+//!   take `developer`; to OpenAI's models the two are the same);
 //!   `input_text` / `output_text` → text, `input_image` (URL or data URL) → `image_url` with
 //!   its `detail`, `input_file` with `file_data` → a `file` part, `input_audio` → `input_audio`.
 //!   A `file_id` refers to OpenAI's file store: 400. An assistant message and the
