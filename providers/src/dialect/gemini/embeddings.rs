@@ -69,6 +69,19 @@ pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
 
     let name = if model.starts_with("models/") { model.to_string() } else { format!("models/{model}") };
     let name = crate::json::string_value(&name);
+    // Every input repeats the model and the extra members: bounded, so that a small body cannot
+    // become a huge one (an allocation failure traps the VM).
+    let size =
+        texts.iter().map(|t| t.get().len()).sum::<usize>() + texts.len().saturating_mul(name.len() + tail.len() + 48);
+    if size > body.len().saturating_mul(8).max(1 << 20) {
+        return Err(ProxyError::invalid_request(format!(
+            "{} inputs, each repeating {} bytes of other members, make a {size}-byte request for Gemini: \
+             send fewer inputs or fewer members",
+            texts.len(),
+            tail.len()
+        ))
+        .with_param("input"));
+    }
     let mut out = Vec::with_capacity(body.len() + texts.len() * (name.len() + tail.len() + 48) + 16);
     out.extend_from_slice(b"{\"requests\":[");
     for (i, text) in texts.iter().enumerate() {
@@ -157,6 +170,19 @@ mod tests {
 
     fn build(body: &str) -> Result<String, ProxyError> {
         build_request(body.as_bytes(), "gemini-embedding-001").map(|b| String::from_utf8(b).unwrap())
+    }
+
+    /// Members repeated into every input cannot make a small body huge (the helpers' review
+    /// measured a 106 KB body becoming 200 MB); ordinary batches pass.
+    #[test]
+    fn repeated_members_are_bounded() {
+        let inputs = vec!["a"; 2000];
+        let big = json!({"model": "m", "input": inputs, "extra": "x".repeat(50_000)});
+        let err = build(&big.to_string()).expect_err("amplified");
+        assert_eq!(err.status, 400);
+        assert!(err.message.contains("fewer inputs"), "{}", err.message);
+        let ok = json!({"model": "m", "input": vec!["some text"; 2048], "taskType": "RETRIEVAL_QUERY"});
+        assert!(build(&ok.to_string()).is_ok());
     }
 
     #[test]

@@ -553,3 +553,21 @@ fn guesses_mime_types() {
         assert_eq!(guess_mime(url), want, "{url}");
     }
 }
+
+/// `$ref` expansion is bounded in bytes too: 256 references to one large definition would
+/// otherwise copy it 256 times (a 100 KB schema became 20 MB).
+#[test]
+fn ref_expansion_is_bounded_in_bytes() {
+    let big: serde_json::Map<String, Value> =
+        (0..2000).map(|i| (format!("p{i}"), json!({"type": "string", "description": "d"}))).collect();
+    let props: serde_json::Map<String, Value> =
+        (0..256).map(|i| (format!("r{i}"), json!({"$ref": "#/$defs/Big"}))).collect();
+    let schema =
+        json!({"type": "object", "properties": props, "$defs": {"Big": {"type": "object", "properties": big}}});
+    let raw: Box<RawValue> = serde_json::from_str(&schema.to_string()).unwrap();
+    let out = reduce_schema(&raw, false).unwrap();
+    assert!(out.len() <= raw.get().len() * 9 + 64 * 1024, "{} bytes from {}", out.len(), raw.get().len());
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["properties"]["r0"]["properties"]["p0"]["type"], "STRING", "the first references are inlined");
+    assert_eq!(v["properties"]["r255"]["type"], "OBJECT", "later ones keep their type");
+}

@@ -11,12 +11,16 @@ use super::request::{key, member, object, write_strings};
 const MAX_SCHEMA_DEPTH: usize = 32;
 /// `$ref` expansions per schema (guards against exponential reference graphs).
 const MAX_REF_EXPANSIONS: usize = 256;
+/// Bytes of `$ref` targets inlined per schema, beyond 8× the schema itself: 256 expansions of
+/// a large definition would otherwise turn a 100 KB schema into 20 MB.
+const EXPANSION_ALLOWANCE: usize = 64 * 1024;
 
 /// A JSON Schema → Gemini's `Schema` subset (see the module documentation). `None` when the
 /// input is not an object schema.
 pub fn reduce_schema(raw: &RawValue, response: bool) -> Option<Vec<u8>> {
     object(raw)?;
-    let mut reducer = SchemaReducer { root: raw, expansions: 0, response };
+    let budget = raw.get().len().saturating_mul(8).saturating_add(EXPANSION_ALLOWANCE);
+    let mut reducer = SchemaReducer { root: raw, expansions: 0, expanded: 0, budget, response };
     let mut out = Vec::with_capacity(raw.get().len());
     reducer.reduce(raw, 0, &mut out);
     Some(out)
@@ -28,6 +32,9 @@ type Members<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
 struct SchemaReducer<'a> {
     root: &'a RawValue,
     expansions: usize,
+    /// Bytes of `$ref` targets inlined so far, and how many may be.
+    expanded: usize,
+    budget: usize,
     /// Building a `responseSchema` (adds `propertyOrdering`).
     response: bool,
 }
@@ -43,8 +50,10 @@ impl<'a> SchemaReducer<'a> {
     fn collect(&mut self, raw: &'a RawValue, depth: usize, m: &mut Members<'a>) {
         let Some(view) = object(raw) else { return };
         if let Some(target) = view.get_str("$ref").ok().flatten().and_then(|r| self.resolve(&r)) {
-            if depth < MAX_SCHEMA_DEPTH && self.expansions < MAX_REF_EXPANSIONS {
+            let fits = self.expanded.saturating_add(target.get().len()) <= self.budget;
+            if depth < MAX_SCHEMA_DEPTH && self.expansions < MAX_REF_EXPANSIONS && fits {
                 self.expansions += 1;
+                self.expanded += target.get().len();
                 self.collect(target, depth + 1, m);
             } else if let Some(t) = object(target).and_then(|t| t.get("type")) {
                 m.push((Cow::Borrowed("type"), t));
