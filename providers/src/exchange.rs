@@ -1001,6 +1001,18 @@ mod tests {
         assert_eq!((done.first_byte_ms, done.total_ms), (Some(250), Some(1000)));
         let usage = done.usage.expect("usage from the stream");
         assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (3, 1, 4));
+        // A stream that breaks after reporting usage keeps it: those tokens were used.
+        let (mut ex, _) = Exchange::start(provider, &head, 0).unwrap();
+        ex.request_body(br#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#).unwrap();
+        ex.response_headers(200, Some("text/event-stream"), || 0);
+        let mut out = Vec::new();
+        ex.response_chunk(
+            b"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}],\"usageMetadata\":{\"promptTokenCount\":5}}\n\ndata: {broken\n\n",
+            true,
+            &mut out,
+        );
+        assert!(String::from_utf8_lossy(&out).contains("error"), "the client is told");
+        assert_eq!(ex.outcome().usage.map(|u| u.prompt_tokens), Some(5));
         if cfg!(feature = "anthropic") {
             // Through an ingress only (Anthropic client, OpenAI-wire provider): the chat usage.
             let engine = crate::Engine::compile(br#"{"provider":{"type":"openai","apiTokens":["k"]}}"#).unwrap();

@@ -542,7 +542,6 @@ impl State {
     fn finish_error(&mut self) {
         self.done = true;
         self.choices = Vec::new();
-        self.usage = None;
     }
 }
 

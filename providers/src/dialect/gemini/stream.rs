@@ -277,7 +277,6 @@ impl State {
         out.extend_from_slice(b"\n\ndata: [DONE]\n\n");
         self.done = true;
         self.choices = Vec::new();
-        self.usage = None;
     }
 }
 
