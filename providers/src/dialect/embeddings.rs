@@ -56,11 +56,6 @@ pub fn dimensions(view: &ObjectView<'_>) -> Result<Option<u64>, ProxyError> {
     }
 }
 
-/// Whether an embeddings request asks for `encoding_format: base64` (the OpenAI SDKs' default).
-pub fn wants_base64(body: &[u8]) -> bool {
-    ObjectView::parse(body).ok().is_some_and(|view| encoding(&view).unwrap_or(false))
-}
-
 /// Writes one embedding vector: the upstream's numbers copied as written, or OpenAI's base64
 /// form (little-endian float32). `scratch` is reused between vectors. A value that is not a
 /// number is a bad upstream answer.

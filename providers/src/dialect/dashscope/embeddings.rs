@@ -26,34 +26,35 @@
 //! verbatim on its entry (OpenAI clients ignore unknown fields); an entry without a dense
 //! `embedding` (`output_type: sparse`) gets an empty one (`[]`, or `""` in base64).
 
-use crate::dialect::TranslateCtx;
+use crate::dialect::{TranslateCtx, Translated};
 use crate::error::ProxyError;
-use crate::json::{ObjectView, ViewError};
+use crate::json::ObjectView;
 use serde_json::value::RawValue;
 use std::io::Write;
-
-/// Whether the client asked for `encoding_format: base64` (the official OpenAI SDKs do by default
-/// and decode the answer themselves); pass the result to `translate_response_encoded`. The
-/// reading of `encoding_format` is the same for every dialect, so Gemini's is reused.
-pub use crate::dialect::embeddings::wants_base64;
 
 /// Members translated or dropped here: never copied into `parameters`.
 const HANDLED: &[&str] = &["model", "input", "dimensions", "encoding_format", "user"];
 
 /// An OpenAI embeddings body (a JSON object) → a DashScope text-embedding body for `model`.
+#[cfg(test)]
 pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
-    let view = parse_client_body(body)?;
-    crate::dialect::embeddings::encoding(&view)?;
+    build(&parse_client_body(body)?, model).map(|t| t.body)
+}
 
-    let texts = crate::dialect::embeddings::input_texts(&view, "DashScope")?;
+/// The same over the parsed body, with whether the client wants base64 vectors (the official
+/// OpenAI SDKs ask for them and decode the answer themselves).
+pub fn build(view: &ObjectView<'_>, model: &str) -> Result<Translated, ProxyError> {
+    let base64 = crate::dialect::embeddings::encoding(view)?;
+
+    let texts = crate::dialect::embeddings::input_texts(view, "DashScope")?;
 
     let mut params = Vec::new();
-    let dimensions = crate::dialect::embeddings::dimensions(&view)?;
+    let dimensions = crate::dialect::embeddings::dimensions(view)?;
     if let Some(d) = dimensions {
         let _ = write!(params, ",\"dimension\":{d}");
     }
     let skip: &[&str] = if dimensions.is_some() { &["dimension"] } else { &[] };
-    write_other_members(&view, HANDLED, skip, &mut params);
+    write_other_members(view, HANDLED, skip, &mut params);
 
     let model = crate::json::string_value(model);
     let texts_len: usize = texts.iter().map(|t| t.get().len() + 1).sum();
@@ -70,7 +71,7 @@ pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
     out.extend_from_slice(b"]}");
     write_parameters(&params, &mut out);
     out.push(b'}');
-    Ok(out)
+    Ok(Translated { body: out, base64, ..Translated::default() })
 }
 
 /// A text-embedding response → an OpenAI embeddings list, embeddings as float arrays.
@@ -135,10 +136,13 @@ pub fn translate_response_encoded(body: &[u8], ctx: &TranslateCtx, base64: bool)
 }
 
 /// The client body as an object view; malformed JSON or another JSON type → 400.
+#[cfg(test)]
 pub(super) fn parse_client_body(body: &[u8]) -> Result<ObjectView<'_>, ProxyError> {
     ObjectView::parse(body).map_err(|e| match e {
-        ViewError::Malformed(m) => ProxyError::invalid_request(format!("the request body is not valid JSON: {m}")),
-        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
+        crate::json::ViewError::Malformed(m) => {
+            ProxyError::invalid_request(format!("the request body is not valid JSON: {m}"))
+        }
+        crate::json::ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
     })
 }
 
@@ -274,9 +278,10 @@ mod tests {
 
     #[test]
     fn detects_base64() {
-        assert!(wants_base64(br#"{"input":"x","encoding_format":"base64"}"#));
-        assert!(!wants_base64(br#"{"input":"x","encoding_format":"float"}"#));
-        assert!(!wants_base64(br#"{"input":"x"}"#));
+        let base64 = |body: &str| super::build(&parse_client_body(body.as_bytes()).unwrap(), "m").map(|t| t.base64);
+        assert_eq!(base64(r#"{"input":"x","encoding_format":"base64"}"#), Ok(true));
+        assert_eq!(base64(r#"{"input":"x","encoding_format":"float"}"#), Ok(false));
+        assert_eq!(base64(r#"{"input":"x"}"#), Ok(false));
     }
 
     #[test]

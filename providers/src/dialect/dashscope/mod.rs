@@ -89,9 +89,7 @@ mod translators {
 
     impl Translator for Embeddings {
         fn request(&self, view: &ObjectView<'_>, model: &str, _p: &ProviderConfig) -> Result<Translated, ProxyError> {
-            let body = view.input();
-            let base64 = embeddings::wants_base64(body);
-            Ok(Translated { body: embeddings::build_request(body, model)?, base64, ..Translated::default() })
+            embeddings::build(view, model)
         }
         fn response(&self, body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
             embeddings::translate_response_encoded(body, ctx, ctx.base64)
@@ -106,7 +104,7 @@ mod translators {
 
     impl Translator for Rerank {
         fn request(&self, view: &ObjectView<'_>, model: &str, _p: &ProviderConfig) -> Result<Translated, ProxyError> {
-            Ok(Translated { body: rerank::build_request(view.input(), model)?, ..Translated::default() })
+            Ok(Translated { body: rerank::build(view, model)?, ..Translated::default() })
         }
         fn response(&self, body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, ProxyError> {
             rerank::translate_response(body, ctx)

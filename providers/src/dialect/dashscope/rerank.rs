@@ -30,9 +30,7 @@
 //! them. `id` is absent when DashScope sent no `request_id`, `model` when `ctx.model` is empty;
 //! `usage.total_tokens` is 0 when DashScope reported none.
 
-use crate::dialect::dashscope::embeddings::{
-    parse_client_body, total_tokens, upstream_error, write_other_members, write_parameters,
-};
+use crate::dialect::dashscope::embeddings::{total_tokens, upstream_error, write_other_members, write_parameters};
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
 use crate::json::ObjectView;
@@ -55,9 +53,13 @@ const HANDLED: &[&str] = &[
 
 /// A rerank body (`model`, `query`, `documents`, `top_n`, `return_documents`) → a DashScope
 /// text-rerank body for `model`.
+#[cfg(test)]
 pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
-    let view = parse_client_body(body)?;
+    build(&super::embeddings::parse_client_body(body)?, model)
+}
 
+/// The same over the parsed body.
+pub fn build(view: &ObjectView<'_>, model: &str) -> Result<Vec<u8>, ProxyError> {
     let query = view
         .get("query")
         .filter(|raw| raw.get() != "null")
@@ -96,7 +98,7 @@ pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
     if let Some(b) = return_documents {
         let _ = write!(params, ",\"return_documents\":{b}");
     }
-    write_other_members(&view, HANDLED, &[], &mut params);
+    write_other_members(view, HANDLED, &[], &mut params);
 
     let model = crate::json::string_value(model);
     let docs_len: usize = documents.iter().map(|d| d.len() + 1).sum();

@@ -8,7 +8,7 @@
 //!   pre-tokenised input) → 400: Gemini embeds text only. An empty array → 400.
 //! - `dimensions` (a positive integer) → `outputDimensionality` on every request.
 //! - `encoding_format`: `float` or `base64` (else 400); it shapes the response, not the request:
-//!   see `wants_base64` / `translate_response_encoded`.
+//!   `build` reports it, `translate_response_encoded` applies it.
 //! - `user` is dropped (Gemini has no such field).
 //! - `task_type` (LiteLLM's name for Gemini's task type) → `taskType`, unless the client sent
 //!   `taskType` itself.
@@ -24,9 +24,9 @@
 //! a `usageMetadata.promptTokenCount` is present, which is then used.
 
 use crate::dialect::gemini::response::{error_in, google_error, usage_in};
-use crate::dialect::TranslateCtx;
+use crate::dialect::{TranslateCtx, Translated};
 use crate::error::ProxyError;
-use crate::json::{ObjectView, ViewError};
+use crate::json::ObjectView;
 use serde_json::value::RawValue;
 use std::io::Write;
 
@@ -34,19 +34,28 @@ use std::io::Write;
 const HANDLED: &[&str] = &["model", "input", "dimensions", "encoding_format", "user", "task_type", "content"];
 
 /// An OpenAI embeddings body (a JSON object) → a `batchEmbedContents` body for `model`.
+#[cfg(test)]
 pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
     let view = ObjectView::parse(body).map_err(|e| match e {
-        ViewError::Malformed(m) => ProxyError::invalid_request(format!("the request body is not valid JSON: {m}")),
-        ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
+        crate::json::ViewError::Malformed(m) => {
+            ProxyError::invalid_request(format!("the request body is not valid JSON: {m}"))
+        }
+        crate::json::ViewError::NotAnObject => ProxyError::invalid_request("the request body must be a JSON object"),
     })?;
-    crate::dialect::embeddings::encoding(&view)?;
+    build(&view, model).map(|t| t.body)
+}
+
+/// The same over the parsed body, with whether the client wants base64 vectors.
+pub fn build(view: &ObjectView<'_>, model: &str) -> Result<Translated, ProxyError> {
+    let body = view.input();
+    let base64 = crate::dialect::embeddings::encoding(view)?;
 
     // The inputs, as JSON string texts.
-    let texts = crate::dialect::embeddings::input_texts(&view, "Gemini")?;
+    let texts = crate::dialect::embeddings::input_texts(view, "Gemini")?;
 
     // What every request carries after its content.
     let mut tail = Vec::new();
-    let dimensions = crate::dialect::embeddings::dimensions(&view)?;
+    let dimensions = crate::dialect::embeddings::dimensions(view)?;
     if let Some(d) = dimensions {
         let _ = write!(tail, ",\"outputDimensionality\":{d}");
     }
@@ -97,15 +106,7 @@ pub fn build_request(body: &[u8], model: &str) -> Result<Vec<u8>, ProxyError> {
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");
-    Ok(out)
-}
-
-/// Whether an OpenAI embeddings request asks for `encoding_format: base64` (the official OpenAI
-/// SDKs do by default and decode the answer themselves). For the exchange, to pass to
-/// `translate_response_encoded`; an unreadable body or value means `false` (`build_request`
-/// rejects those anyway).
-pub fn wants_base64(body: &[u8]) -> bool {
-    crate::dialect::embeddings::wants_base64(body)
+    Ok(Translated { body: out, base64, ..Translated::default() })
 }
 
 /// A `batchEmbedContents` response → an OpenAI embeddings list, embeddings as float arrays.
@@ -246,11 +247,11 @@ mod tests {
 
     #[test]
     fn detects_base64() {
-        assert!(wants_base64(br#"{"input":"x","encoding_format":"base64"}"#));
-        assert!(!wants_base64(br#"{"input":"x","encoding_format":"float"}"#));
-        assert!(!wants_base64(br#"{"input":"x"}"#));
-        assert!(!wants_base64(br#"{"input":"x","encoding_format":"int8"}"#));
-        assert!(!wants_base64(b"nope"));
+        let base64 = |body: &str| super::build(&ObjectView::parse(body.as_bytes()).unwrap(), "m").map(|t| t.base64);
+        assert_eq!(base64(r#"{"input":"x","encoding_format":"base64"}"#), Ok(true));
+        assert_eq!(base64(r#"{"input":"x","encoding_format":"float"}"#), Ok(false));
+        assert_eq!(base64(r#"{"input":"x"}"#), Ok(false));
+        assert!(base64(r#"{"input":"x","encoding_format":"int8"}"#).is_err());
     }
 
     #[test]
