@@ -102,6 +102,7 @@ const NATIVE: &[&str] =
     &["temperature", "top_p", "top_k", "container", "context_management", "mcp_servers", "output_config"];
 
 /// Translates an OpenAI chat body (already validated as a JSON object) for `model`.
+#[cfg(test)]
 pub fn build_request(body: &[u8], model: &str, opts: &RequestOptions) -> Result<Translated, ProxyError> {
     translate_request(&crate::dialect::openai::parse_body(body)?, model, opts)
 }

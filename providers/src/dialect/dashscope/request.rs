@@ -143,6 +143,7 @@ enum Kind {
 }
 
 /// Translates an OpenAI chat body (a JSON object) for the mapped `model`.
+#[cfg(test)]
 pub fn build_request(body: &[u8], model: &str, opts: &QwenOptions) -> Result<NativeRequest, ProxyError> {
     translate_request(&crate::dialect::openai::parse_body(body)?, model, opts)
 }

@@ -122,6 +122,7 @@ const NATIVE: &[&str] = &["cachedContent", "safetySettings", "toolConfig"];
 
 /// Translates an OpenAI chat body (a JSON object). The model is not part of a Gemini body;
 /// it goes in the path.
+#[cfg(test)]
 pub fn build_request(body: &[u8], opts: &GeminiOptions) -> Result<Translated, ProxyError> {
     translate_request(&crate::dialect::openai::parse_body(body)?, opts)
 }

@@ -83,6 +83,7 @@ const BILLING_HEADER: &str = "x-anthropic-billing-header:";
 /// A Messages request body (already validated as a JSON object) → an OpenAI chat body for
 /// `model`, for `target`: `stream_usage`, the upstream accepts `stream_options.include_usage` (needed to
 /// report usage in `message_delta`).
+#[cfg(test)]
 pub fn build_chat_request(body: &[u8], model: &str, target: ChatTarget) -> Result<Translated, ProxyError> {
     translate_chat_request(&crate::dialect::openai::parse_body(body)?, model, target)
 }
