@@ -489,13 +489,13 @@ pub fn string_value(s: &str) -> Vec<u8> {
     out
 }
 
-/// Appends `s` as a JSON string (quoted, escaped as serde_json does).
 /// A JSON number, written without allocating (writing into a `Vec` cannot fail).
 pub fn write_u64(out: &mut Vec<u8>, n: u64) {
     use std::io::Write;
     let _ = write!(out, "{n}");
 }
 
+/// Appends `s` as a JSON string (quoted, escaped as serde_json does).
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     // Serializing a &str into a Vec cannot fail; the fallback keeps the output valid JSON.
     if serde_json::to_writer(&mut *out, s).is_err() {
