@@ -253,5 +253,62 @@ fn claude_code_request(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, request_rewrite, stream_events, dialects, claude_code_request);
+/// The Envoy benchmark's scenarios (`bench/scenarios.json`), natively: the same configuration,
+/// request and upstream answer, through the calls the glue makes per request (headers, body,
+/// signature, response headers, response body or stream). Set against `bench/envoy_compare.py`'s
+/// figures, what is left is the cost of Wasm and of the host.
+fn envoy_scenarios(c: &mut Criterion) {
+    let bench = format!("{}/../bench", env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| std::fs::read(format!("{bench}/{rel}")).unwrap();
+    let data: serde_json::Value = serde_json::from_slice(&read("scenarios.json")).unwrap();
+    let mut g = c.benchmark_group("envoy_scenario");
+    for (name, sc) in data["scenarios"].as_object().unwrap() {
+        let engine = Engine::compile(&read(sc["config"].as_str().unwrap())).unwrap();
+        let mut request: serde_json::Value = serde_json::from_slice(&read(sc["request"].as_str().unwrap())).unwrap();
+        for (k, v) in sc["request_overrides"].as_object().into_iter().flatten() {
+            request[k] = v.clone();
+        }
+        let body = serde_json::to_vec(&request).unwrap();
+        let mock = &data["mocks"][sc["mock"].as_str().unwrap()];
+        let answer = read(mock["body"].as_str().unwrap());
+        let content_type = mock["content_type"].as_str().unwrap();
+        let path = sc["client_path"].as_str().unwrap();
+        let length = body.len().to_string();
+        let headers = providers::HeaderMap::from_pairs([
+            (":method", "POST"),
+            (":path", path),
+            (":authority", "127.0.0.1:10000"),
+            (":scheme", "http"),
+            ("content-type", "application/json"),
+            ("authorization", "Bearer client-key"),
+            ("user-agent", "wrk"),
+            ("content-length", length.as_str()),
+        ]);
+        let one = || {
+            let provider = engine.select(&RouteInfo::default()).unwrap();
+            let (mut ex, plan) = Exchange::start_with_headers(provider, &headers, true, 7).unwrap();
+            if plan.read_body {
+                let plan = ex.request_body(&body).unwrap();
+                black_box(ex.sign(plan.body.as_deref().unwrap_or(&body), || 1_700_000_000).unwrap());
+            }
+            if ex.needs_response() {
+                let plan = ex.response_headers(200, Some(content_type), || 1_700_000_000);
+                match plan.mode {
+                    providers::ResponseMode::Buffer => drop(black_box(ex.response_body(&answer))),
+                    providers::ResponseMode::Stream => {
+                        let mut out = Vec::with_capacity(answer.len() + 64);
+                        ex.response_chunk(&answer, true, &mut out);
+                        black_box(out);
+                    }
+                    providers::ResponseMode::Passthrough => {}
+                }
+            }
+        };
+        g.bench_function(name.as_str(), |b| b.iter(one));
+        println!("allocations: envoy_scenario/{name} {} per request", allocations_of(one));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, request_rewrite, stream_events, dialects, claude_code_request, envoy_scenarios);
 criterion_main!(benches);
