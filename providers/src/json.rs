@@ -497,9 +497,120 @@ pub fn write_u64(out: &mut Vec<u8>, n: u64) {
 
 /// Appends `s` as a JSON string (quoted, escaped as serde_json does).
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Serializing a &str into a Vec cannot fail; the fallback keeps the output valid JSON.
-    if serde_json::to_writer(&mut *out, s).is_err() {
-        out.extend_from_slice(b"\"\"");
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    escape(out, s);
+    out.push(b'"');
+}
+
+/// Whether any of the 8 bytes of `w` must be escaped in a JSON string: a control character,
+/// `"` or `\` (the exact "has a byte less than n / equal to c" word tests).
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (control | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\')))) != 0
+}
+
+/// Appends `s` as JSON string content, escaped exactly as serde_json does. Text runs that need
+/// no escape (nearly all of any prompt) are found 8 bytes at a time and copied whole: byte by
+/// byte, this loop was the largest cost of translating a request.
+pub fn escape(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if let Some(word) = bytes.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            if !word_needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0..=0x1f => b'u',
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.push(b'\\');
+        out.push(short);
+        if short == b'u' {
+            let low = b & 0x0f;
+            out.extend_from_slice(&[b'0', b'0', b'0' + (b >> 4), if low < 10 { b'0' + low } else { b'a' + low - 10 }]);
+        }
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// A string to write: text, or a JSON string from the client's request copied as it is (no
+/// unescaping and escaping again: prompts, tool descriptions and tool results are most of a
+/// request's bytes).
+pub enum Text<'a> {
+    Str(Cow<'a, str>),
+    Literal(&'a RawValue),
+}
+
+impl<'a> Text<'a> {
+    /// The text itself, where it must be read or joined (`Err`: an invalid escape).
+    pub fn into_decoded(self) -> Result<Cow<'a, str>, WrongType> {
+        match self {
+            Text::Str(s) => Ok(s),
+            Text::Literal(raw) => as_str(raw),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Text::Str(s) => s.is_empty(),
+            Text::Literal(raw) => raw.get() == "\"\"",
+        }
+    }
+
+    /// Appends the JSON string (quoted).
+    pub fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Text::Str(s) => write_str(out, s),
+            Text::Literal(raw) => out.extend_from_slice(raw.get().as_bytes()),
+        }
+    }
+
+    /// Appends the string's content, escaped, without quotes (to join texts into one string).
+    pub fn write_content(&self, out: &mut Vec<u8>) {
+        match self {
+            Text::Str(s) => escape(out, s),
+            Text::Literal(raw) => {
+                let quoted = raw.get();
+                out.extend_from_slice(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().as_bytes());
+            }
+        }
+    }
+}
+
+/// The member `key` of `o` as a `Text::Literal` when it is a string; `Err` for another type
+/// (`null` counts as absent, as for an optional string).
+pub fn literal<'a>(o: &ObjectView<'a>, key: &str) -> Result<Option<Text<'a>>, WrongType> {
+    text_of(o.value(key))
+}
+
+/// A value as a `Text::Literal` when it is a string; `null` or absent: `None`; else `Err`.
+pub fn text_of(raw: Option<&RawValue>) -> Result<Option<Text<'_>>, WrongType> {
+    match raw {
+        Some(raw) if raw.get().starts_with('"') => Ok(Some(Text::Literal(raw))),
+        Some(raw) if raw.get() == "null" => Ok(None),
+        Some(_) => Err(WrongType),
+        None => Ok(None),
     }
 }
 
@@ -526,6 +637,28 @@ pub fn set_path(doc: &[u8], path: &[&str], value: &[u8], overwrite: bool) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        // Every special byte at every position of strings around the 8-byte word size, among
+        // plain ASCII and multi-byte UTF-8.
+        let specials =
+            ["\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{0}", "\u{1f}", "\u{7f}", "/", "é", "€", "😀"];
+        for len in 0..20 {
+            for special in specials {
+                for at in 0..=len {
+                    let s: String = (0..len).map(|i| if i == at { special } else { "a" }).collect();
+                    let mut out = Vec::new();
+                    write_str(&mut out, &s);
+                    assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
+        let mixed = "tab\there \"quoted\" back\\slash \u{1}\u{2} newline\n and a long clean run of text";
+        let mut out = Vec::new();
+        write_str(&mut out, mixed);
+        assert_eq!(out, serde_json::to_vec(mixed).unwrap());
+    }
 
     /// An array read as objects in one pass gives each element the view its own parse gives:
     /// the same bytes, keys and spans (so edits work on it), whatever the spacing, nesting,

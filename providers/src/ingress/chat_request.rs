@@ -96,44 +96,15 @@ pub struct ToolCallOut<'a> {
     pub arguments: String,
 }
 
-/// A string to write: text, or a JSON string from the client's request copied as it is (no
-/// unescaping and escaping again: tool descriptions run to tens of kilobytes).
-pub enum Text<'a> {
-    Str(Cow<'a, str>),
-    Literal(&'a RawValue),
-}
+pub use crate::json::{literal, Text};
 
 impl<'a> Text<'a> {
-    /// The text itself, where it must be read or joined (`Err`: an invalid escape).
-    pub fn into_decoded(self) -> Result<Cow<'a, str>, crate::json::WrongType> {
-        match self {
-            Text::Str(s) => Ok(s),
-            Text::Literal(raw) => crate::json::as_str(raw),
-        }
-    }
-
     /// The message content of this text alone.
     pub fn into_content(self) -> OutContent<'a> {
         match self {
             Text::Str(s) => OutContent::Text(s),
             Text::Literal(raw) => OutContent::Literal(raw),
         }
-    }
-
-    fn write(&self, out: &mut Vec<u8>) {
-        match self {
-            Text::Str(s) => push_str(out, s),
-            Text::Literal(raw) => out.extend_from_slice(raw.get().as_bytes()),
-        }
-    }
-}
-
-/// The member `key` of `o` as a `Text::Literal` when it is a string; `Err` for another type.
-pub fn literal<'a>(o: &crate::json::ObjectView<'a>, key: &str) -> Result<Option<Text<'a>>, crate::json::WrongType> {
-    match o.value(key) {
-        Some(raw) if raw.get().starts_with('"') => Ok(Some(Text::Literal(raw))),
-        Some(_) => Err(crate::json::WrongType),
-        None => Ok(None),
     }
 }
 

@@ -73,7 +73,7 @@
 use crate::dialect::Translated;
 use crate::error::ProxyError;
 use crate::json::write_u64;
-use crate::json::{as_array, as_object, as_str, as_u64, ObjectView};
+use crate::json::{as_array, as_object, as_objects, as_str, as_u64, ObjectView, Text};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -157,12 +157,15 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
     let messages_raw = view
         .get("messages")
         .ok_or_else(|| ProxyError::invalid_request("`messages` is required").with_param("messages"))?;
-    let messages = as_array(messages_raw)
-        .map_err(|_| ProxyError::invalid_request("`messages` must be an array").with_param("messages"))?;
+    // Each message's members in the same pass over the array (its bytes are most of the body).
+    let messages = match as_objects(messages_raw) {
+        Ok(messages) => messages,
+        Err(_) => return Err(messages_error(messages_raw)),
+    };
     let mut turns: Vec<Turn<'_>> = Vec::new();
     let mut legacy_call: Option<String> = None;
-    for (i, raw) in messages.iter().copied().enumerate() {
-        translate_message(i, raw, &mut system, &mut turns, &mut legacy_call)?;
+    for (i, msg) in messages.iter().enumerate() {
+        translate_message(i, msg, &mut system, &mut turns, &mut legacy_call)?;
     }
     if turns.first().is_some_and(|t| t.role == "assistant") {
         return Err(bad_message(
@@ -255,6 +258,16 @@ fn uint(raw: &RawValue, param: &'static str) -> Result<u64, ProxyError> {
         .map_err(|_| ProxyError::invalid_request(format!("`{param}` must be a non-negative integer")).with_param(param))
 }
 
+/// Why `messages` is not an array of objects, naming the first element that is not one.
+fn messages_error(raw: &RawValue) -> ProxyError {
+    let Ok(items) = as_array(raw) else {
+        return ProxyError::invalid_request("`messages` must be an array").with_param("messages");
+    };
+    let (i, e) =
+        items.iter().enumerate().find_map(|(i, m)| object(m).err().map(|e| (i, e))).unwrap_or((0, Shape::NotObject));
+    bad_message(format!("messages[{i}]: {}", e.describe()))
+}
+
 fn bad_message(message: impl Into<String>) -> ProxyError {
     ProxyError::invalid_request(message).with_param("messages")
 }
@@ -297,7 +310,7 @@ fn thinking<'a>(view: &ObjectView<'a>) -> Result<(ThinkingOut<'a>, Option<u64>),
 
 /// Parsed message content.
 enum Content<'a> {
-    Text(Cow<'a, str>),
+    Text(Text<'a>),
     Parts(Vec<&'a RawValue>),
 }
 
@@ -305,8 +318,7 @@ fn content<'a>(raw: Option<&'a RawValue>, i: usize) -> Result<Option<Content<'a>
     let Some(raw) = raw else { return Ok(None) };
     let text = raw.get();
     if text.starts_with('"') {
-        let s = as_str(raw).map_err(|_| bad_message(format!("messages[{i}].content")))?;
-        Ok(Some(Content::Text(s)))
+        Ok(Some(Content::Text(Text::Literal(raw))))
     } else if text.starts_with('[') {
         let parts =
             as_array(raw).map_err(|_| bad_message(format!("messages[{i}].content must be a string or an array")))?;
@@ -418,7 +430,7 @@ fn push_turn<'a>(turns: &mut Vec<Turn<'a>>, role: &'static str, blocks: Vec<Bloc
 
 /// Text pieces of the system prompt, in order.
 pub(super) struct SystemPart<'a> {
-    pub(super) text: Cow<'a, str>,
+    pub(super) text: Text<'a>,
     pub(super) cache_control: Option<&'a RawValue>,
 }
 
@@ -469,12 +481,12 @@ fn response_format_instruction(view: &ObjectView<'_>) -> Result<Option<String>, 
 /// One OpenAI message → system parts or turn blocks.
 fn translate_message<'a>(
     i: usize,
-    raw: &'a RawValue,
+    msg: &ObjectView<'a>,
     system: &mut Vec<SystemPart<'a>>,
     turns: &mut Vec<Turn<'a>>,
     legacy_call: &mut Option<String>,
 ) -> Result<(), ProxyError> {
-    let msg = message_in(raw).map_err(|e| bad_message(format!("messages[{i}]: {}", e.describe())))?;
+    let msg = message_in(msg).map_err(|e| bad_message(format!("messages[{i}]: {}", e.describe())))?;
     match msg.role.as_ref() {
         "system" | "developer" => {
             if let Some(c) = msg.content {

@@ -1,7 +1,7 @@
 //! The shapes `request` reads (OpenAI chat members) and writes (Messages members), by hand:
 //! a derived `Deserialize` or `Serialize` costs kilobytes of Wasm per struct.
 
-use crate::json::{as_object, as_str, ObjectView};
+use crate::json::{as_object, as_str, literal, ObjectView, Text};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -62,10 +62,9 @@ pub(super) struct MessageIn<'a> {
     pub(super) function_call: Option<FunctionCallIn<'a>>,
 }
 
-pub(super) fn message_in(raw: &RawValue) -> Result<MessageIn<'_>, Shape> {
-    let o = object(raw)?;
+pub(super) fn message_in<'a>(o: &ObjectView<'a>) -> Result<MessageIn<'a>, Shape> {
     let mut tool_calls = Vec::new();
-    for call in opt_array(&o, "tool_calls")?.unwrap_or_default() {
+    for call in opt_array(o, "tool_calls")?.unwrap_or_default() {
         let c = object(call)?;
         let id = opt_str(&c, "id")?;
         let kind = opt_str(&c, "type")?;
@@ -73,12 +72,12 @@ pub(super) fn message_in(raw: &RawValue) -> Result<MessageIn<'_>, Shape> {
         tool_calls.push(ToolCallIn { id, kind, function });
     }
     Ok(MessageIn {
-        role: req_str(&o, "role")?,
+        role: req_str(o, "role")?,
         content: o.value("content"),
         tool_calls,
-        tool_call_id: opt_str(&o, "tool_call_id")?,
-        thinking_blocks: opt_array(&o, "thinking_blocks")?.unwrap_or_default(),
-        function_call: match opt_object(&o, "function_call")? {
+        tool_call_id: opt_str(o, "tool_call_id")?,
+        thinking_blocks: opt_array(o, "thinking_blocks")?.unwrap_or_default(),
+        function_call: match opt_object(o, "function_call")? {
             Some(f) => Some(function_call_in(&f)?),
             None => None,
         },
@@ -102,8 +101,8 @@ pub(super) fn function_call_in<'a>(o: &ObjectView<'a>) -> Result<FunctionCallIn<
 
 pub(super) struct PartIn<'a> {
     pub(super) kind: Cow<'a, str>,
-    pub(super) text: Option<Cow<'a, str>>,
-    pub(super) refusal: Option<Cow<'a, str>>,
+    pub(super) text: Option<Text<'a>>,
+    pub(super) refusal: Option<Text<'a>>,
     pub(super) image_url: Option<&'a RawValue>,
     pub(super) cache_control: Option<&'a RawValue>,
 }
@@ -112,8 +111,8 @@ pub(super) fn part_in(raw: &RawValue) -> Result<PartIn<'_>, Shape> {
     let o = object(raw)?;
     Ok(PartIn {
         kind: req_str(&o, "type")?,
-        text: opt_str(&o, "text")?,
-        refusal: opt_str(&o, "refusal")?,
+        text: literal(&o, "text").map_err(|_| Shape::Type("text"))?,
+        refusal: literal(&o, "refusal").map_err(|_| Shape::Type("refusal"))?,
         image_url: o.value("image_url"),
         cache_control: o.value("cache_control"),
     })
@@ -137,7 +136,7 @@ pub(super) fn function_def_in<'a>(o: &ObjectView<'a>) -> Result<FunctionDefIn<'a
 // Output shapes, written by hand (byte for byte what serde_json wrote for the former structs).
 
 pub(super) enum Block<'a> {
-    Text(Cow<'a, str>, Option<&'a RawValue>),
+    Text(Text<'a>, Option<&'a RawValue>),
     Image(ImageSource<'a>, Option<&'a RawValue>),
     /// `tool_use`: id, name, the `input` object's JSON text.
     ToolUse(String, Cow<'a, str>, Cow<'a, str>),
@@ -153,7 +152,7 @@ pub(super) enum ImageSource<'a> {
 }
 
 pub(super) enum ToolResultContent<'a> {
-    Text(Cow<'a, str>),
+    Text(Text<'a>),
     Blocks(Vec<Block<'a>>),
 }
 
@@ -181,33 +180,7 @@ pub(super) enum ThinkingOut<'a> {
     Budget(u64),
 }
 
-/// Appends `s` as JSON string content, escaped exactly as serde_json does.
-pub(super) fn escape(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let short = match b {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'\n' => b'n',
-            b'\r' => b'r',
-            b'\t' => b't',
-            0x08 => b'b',
-            0x0c => b'f',
-            0..=0x1f => b'u',
-            _ => continue,
-        };
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-        out.push(b'\\');
-        out.push(short);
-        if short == b'u' {
-            let low = b & 0x0f;
-            out.extend_from_slice(&[b'0', b'0', b'0' + (b >> 4), if low < 10 { b'0' + low } else { b'a' + low - 10 }]);
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
-}
+pub(super) use crate::json::escape;
 
 /// Appends a JSON string.
 pub(super) fn string(out: &mut Vec<u8>, s: &str) {
@@ -235,9 +208,9 @@ pub(super) fn comma(out: &mut Vec<u8>, n: usize) {
     }
 }
 
-pub(super) fn write_text_block(out: &mut Vec<u8>, text: &str, cache_control: Option<&RawValue>) {
+pub(super) fn write_text_block(out: &mut Vec<u8>, text: &Text<'_>, cache_control: Option<&RawValue>) {
     out.extend_from_slice(b"{\"type\":\"text\",\"text\":");
-    string(out, text);
+    text.write(out);
     if let Some(cc) = cache_control {
         raw_member(out, "cache_control", cc);
     }
@@ -283,7 +256,7 @@ pub(super) fn write_block(out: &mut Vec<u8>, block: &Block<'_>) {
                 None => {}
                 Some(ToolResultContent::Text(text)) => {
                     key(out, "content");
-                    string(out, text);
+                    text.write(out);
                 }
                 Some(ToolResultContent::Blocks(blocks)) => {
                     key(out, "content");
@@ -315,7 +288,7 @@ pub(super) fn write_turn(out: &mut Vec<u8>, turn: &Turn<'_>) {
     string(out, turn.role);
     key(out, "content");
     match turn.blocks.as_slice() {
-        [Block::Text(text, None)] if turn.plain => string(out, text),
+        [Block::Text(text, None)] if turn.plain => text.write(out),
         blocks => write_blocks(out, blocks, turn.role == "user"),
     }
     out.push(b'}');
@@ -333,17 +306,23 @@ pub(super) fn write_system(out: &mut Vec<u8>, parts: &[SystemPart<'_>], instruct
         }
         if let Some(instruction) = instruction {
             out.push(b',');
-            write_text_block(out, instruction, None);
+            write_text_block(out, &Text::Str(Cow::Borrowed(instruction)), None);
         }
         out.push(b']');
     } else if !parts.is_empty() || instruction.is_some() {
         key(out, "system");
         out.push(b'"');
-        for (n, text) in parts.iter().map(|p| p.text.as_ref()).chain(instruction).enumerate() {
+        for (n, p) in parts.iter().enumerate() {
             if n > 0 {
                 out.extend_from_slice(b"\\n\\n");
             }
-            escape(out, text);
+            p.text.write_content(out);
+        }
+        if let Some(instruction) = instruction {
+            if !parts.is_empty() {
+                out.extend_from_slice(b"\\n\\n");
+            }
+            escape(out, instruction);
         }
         out.push(b'"');
     }
