@@ -29,7 +29,7 @@ use serde_json::value::RawValue;
 use crate::dialect::anthropic::response::{error_in, finish_reason, openai_usage, usage_in, UsageIn};
 use crate::dialect::openai::UsageOut;
 use crate::dialect::{StreamTranslator, TranslateCtx};
-use crate::json::{as_u64, WrongType};
+use crate::json::{as_u64, write_u64, WrongType};
 use crate::json::{opt_str, read_members};
 use crate::stream::sse::{Block, SseDecoder};
 
@@ -150,14 +150,6 @@ struct ContentBlock<'a> {
     data: Option<Cow<'a, str>>,
 }
 
-struct BlockDelta<'a> {
-    kind: Option<Cow<'a, str>>,
-    text: Option<Cow<'a, str>>,
-    partial_json: Option<Cow<'a, str>>,
-    thinking: Option<Cow<'a, str>>,
-    signature: Option<Cow<'a, str>>,
-}
-
 // ---- output views ----
 
 #[derive(Serialize, Default)]
@@ -223,6 +215,15 @@ struct Malformed;
 impl From<WrongType> for Malformed {
     fn from(_: WrongType) -> Self {
         Malformed
+    }
+}
+
+/// A string member as its JSON text, when it is a non-empty string; `Err` for another type.
+fn non_empty_literal(raw: Option<&RawValue>) -> Result<Option<&RawValue>, WrongType> {
+    match raw {
+        Some(raw) if !raw.get().starts_with('"') => Err(WrongType),
+        Some(raw) if raw.get() == "\"\"" => Ok(None),
+        other => Ok(other),
     }
 }
 
@@ -378,39 +379,39 @@ impl State {
         let mut m = [None; 5];
         read_members(raw.get(), &["type", "text", "partial_json", "thinking", "signature"], &mut m)?;
         let [kind, text, partial_json, thinking, signature] = m;
-        let delta = BlockDelta {
-            kind: opt_str(kind)?,
-            text: opt_str(text)?,
-            partial_json: opt_str(partial_json)?,
-            thinking: opt_str(thinking)?,
-            signature: opt_str(signature)?,
-        };
-        match delta.kind.as_deref() {
+        // Members of another type make the event malformed, whatever the delta type.
+        if [text, partial_json, thinking, signature].iter().flatten().any(|raw| !raw.get().starts_with('"')) {
+            return Err(Malformed);
+        }
+        // Text, thinking and argument pieces are JSON strings in both protocols: copied as
+        // they are, not unescaped and escaped again (every event of a stream is one).
+        match opt_str(kind)?.as_deref() {
             Some("text_delta") => {
-                if let Some(text) = non_empty(&delta.text) {
-                    self.emit(out, &DeltaOut { content: Some(text), ..DeltaOut::default() });
+                if let Some(text) = non_empty_literal(text)? {
+                    self.ensure_started(out);
+                    self.write_literal_chunk(out, b"{\"content\":", text, b"}");
                 }
             }
             Some("input_json_delta") => {
                 let index = block_index(env);
                 let k = self.tools.iter().rev().find(|(i, _)| *i == index).map(|(_, k)| *k);
-                if let (Some(k), Some(args)) = (k, non_empty(&delta.partial_json)) {
-                    let call = ToolCallOut {
-                        index: k,
-                        id: None,
-                        kind: None,
-                        function: FunctionOut { name: None, arguments: args },
-                    };
-                    self.emit(out, &DeltaOut { tool_calls: Some([call]), ..DeltaOut::default() });
+                if let (Some(k), Some(args)) = (k, non_empty_literal(partial_json)?) {
+                    let mut open = Vec::with_capacity(48);
+                    open.extend_from_slice(b"{\"tool_calls\":[{\"index\":");
+                    write_u64(&mut open, u64::from(k));
+                    open.extend_from_slice(b",\"function\":{\"arguments\":");
+                    self.ensure_started(out);
+                    self.write_literal_chunk(out, &open, args, b"}}]}");
                 }
             }
             Some("thinking_delta") => {
-                if let Some(thinking) = non_empty(&delta.thinking) {
-                    self.emit(out, &DeltaOut { reasoning_content: Some(thinking), ..DeltaOut::default() });
+                if let Some(thinking) = non_empty_literal(thinking)? {
+                    self.ensure_started(out);
+                    self.write_literal_chunk(out, b"{\"reasoning_content\":", thinking, b"}");
                 }
             }
             Some("signature_delta") => {
-                if let Some(signature) = non_empty(&delta.signature) {
+                if let Some(signature) = non_empty(&opt_str(signature)?) {
                     self.emit_signature(out, signature);
                 }
             }
@@ -487,6 +488,16 @@ impl State {
             out.truncate(mark);
             return;
         }
+        out.extend_from_slice(b",\"finish_reason\":null}]}\n\n");
+    }
+
+    /// A chunk whose delta is `open` + a JSON string copied from the upstream event + `close`.
+    fn write_literal_chunk(&self, out: &mut Vec<u8>, open: &[u8], literal: &RawValue, close: &[u8]) {
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(b"{\"index\":0,\"delta\":");
+        out.extend_from_slice(open);
+        out.extend_from_slice(literal.get().as_bytes());
+        out.extend_from_slice(close);
         out.extend_from_slice(b",\"finish_reason\":null}]}\n\n");
     }
 
