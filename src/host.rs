@@ -35,7 +35,8 @@ pub use abi::HostStatus;
 fn header_map(map: MapType) -> Result<HeaderMap, HostStatus> {
     let raw = abi::header_map_pairs(map)?;
     // A map the host serialised wrongly is a failed call (status 3: SerializationFailure).
-    wire::decode_map(&raw).map(HeaderMap).ok_or(HostStatus(3))
+    let spans = wire::decode_map(&raw).ok_or(HostStatus(3))?;
+    HeaderMap::from_spans(raw, spans).ok_or(HostStatus(3))
 }
 
 /// All request headers in one host call (lower-case names, values as bytes).

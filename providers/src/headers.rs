@@ -6,23 +6,69 @@
 use crate::exchange::{HeaderEdit, RequestHead};
 
 /// Headers as the host holds them (lower-case names, in order), kept by the glue so that it
-/// only makes the host calls that change something.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HeaderMap(pub Vec<(Vec<u8>, Vec<u8>)>);
+/// only makes the host calls that change something. Names and values stay in one buffer, the
+/// host's serialised map itself: reading the headers allocates nothing per header.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderMap {
+    bytes: Vec<u8>,
+    /// Per header: name start, name end, value start, value end, in `bytes`.
+    spans: Vec<[usize; 4]>,
+}
+
+/// Equal when they hold the same headers in the same order (however the bytes are laid out).
+impl PartialEq for HeaderMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for HeaderMap {}
 
 /// A header the core must read as text is present but is not UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotText(pub &'static str);
 
 impl HeaderMap {
+    /// A map over `bytes` (the host's serialised map): `spans` are each header's name and
+    /// value ranges in it. `None` when a range is not inside `bytes`.
+    pub fn from_spans(bytes: Vec<u8>, spans: Vec<[usize; 4]>) -> Option<Self> {
+        let fits = |start: usize, end: usize| start <= end && end <= bytes.len();
+        spans.iter().all(|[a, b, c, d]| fits(*a, *b) && fits(*c, *d)).then_some(HeaderMap { bytes, spans })
+    }
+
     /// Text pairs, for tests and callers that build a map by hand.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        HeaderMap(pairs.into_iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect())
+        let mut map = HeaderMap::default();
+        for (k, v) in pairs {
+            map.push(k.as_bytes(), v.as_bytes());
+        }
+        map
+    }
+
+    /// Adds a header at the end (another value of a name already present is kept too).
+    pub fn push(&mut self, name: &[u8], value: &[u8]) {
+        let at = self.bytes.len();
+        self.bytes.extend_from_slice(name);
+        self.bytes.extend_from_slice(value);
+        self.spans.push([at, at + name.len(), at + name.len(), at + name.len() + value.len()]);
+    }
+
+    /// Removes every value of `name`.
+    pub fn remove_all(&mut self, name: &[u8]) {
+        let bytes = &self.bytes;
+        self.spans.retain(|[a, b, _, _]| bytes.get(*a..*b) != Some(name));
+    }
+
+    /// The headers in order, as (name, value) bytes.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.spans.iter().map(|[a, b, c, d]| {
+            (self.bytes.get(*a..*b).unwrap_or_default(), self.bytes.get(*c..*d).unwrap_or_default())
+        })
     }
 
     /// The first value of `name`, as the host gave it.
     pub fn raw(&self, name: &str) -> Option<&[u8]> {
-        self.0.iter().find(|(k, _)| k == name.as_bytes()).map(|(_, v)| v.as_slice())
+        self.iter().find(|(k, _)| *k == name.as_bytes()).map(|(_, v)| v)
     }
 
     /// The first value of `name` when it is UTF-8; a value that is not counts as absent.
@@ -48,18 +94,20 @@ impl HeaderMap {
                 continue;
             }
             let name = e.name.as_bytes();
-            let mut present = self.0.iter().filter(|(k, _)| k == name);
-            let unchanged = match (&e.value, present.next(), present.next()) {
-                (None, None, _) => true,
-                (Some(new), Some((_, old)), None) => new.as_bytes() == old.as_slice(),
-                _ => false,
+            let unchanged = {
+                let mut present = self.iter().filter(|(k, _)| *k == name);
+                match (&e.value, present.next(), present.next()) {
+                    (None, None, _) => true,
+                    (Some(new), Some((_, old)), None) => new.as_bytes() == old,
+                    _ => false,
+                }
             };
             if unchanged {
                 continue;
             }
-            self.0.retain(|(k, _)| k != name);
+            self.remove_all(name);
             if let Some(v) = &e.value {
-                self.0.push((name.to_vec(), v.as_bytes().to_vec()));
+                self.push(name, v.as_bytes());
             }
             emit(e);
         }
@@ -87,7 +135,11 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&[u8], &[u8])]) -> HeaderMap {
-        HeaderMap(pairs.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect())
+        let mut h = HeaderMap::default();
+        for (k, v) in pairs {
+            h.push(k, v);
+        }
+        h
     }
 
     #[test]
@@ -107,13 +159,13 @@ mod tests {
         assert_eq!((head.method, head.path, head.content_type), ("POST", "/v1/chat/completions", None));
         for name in [":method", ":path", "content-type"] {
             let mut h = ok.clone();
-            h.0.retain(|(k, _)| k != name.as_bytes());
-            h.0.push((name.as_bytes().to_vec(), b"caf\xE9".to_vec()));
+            h.remove_all(name.as_bytes());
+            h.push(name.as_bytes(), b"caf\xE9");
             assert_eq!(RequestHead::from_headers(&h, true).err(), Some(NotText(name)), "{name}");
         }
         let mut h = ok.clone();
-        h.0.push((b"content-length".to_vec(), b"1\xE9".to_vec()));
-        h.0.push((b":authority".to_vec(), b"h\xE9st".to_vec()));
+        h.push(b"content-length", b"1\xE9");
+        h.push(b":authority", b"h\xE9st");
         let head = RequestHead::from_headers(&h, true).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(head.content_length, None);
     }

@@ -68,7 +68,7 @@ impl Headers {
         pruned.apply(edits, |_| calls += 1);
         self.apply(edits);
         let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-        let got: Vec<(String, String)> = pruned.0.into_iter().map(|(k, v)| (text(k), text(v))).collect();
+        let got: Vec<(String, String)> = pruned.iter().map(|(k, v)| (text(k.to_vec()), text(v.to_vec()))).collect();
         let (mut want, mut got) = (self.0.clone(), got);
         want.sort();
         got.sort();

@@ -4,8 +4,9 @@
 
 /// A header map: `u32` pair count, then per pair `u32` name length and `u32` value length
 /// (little-endian), then per pair the name, a NUL, the value, a NUL. `None` when the bytes do
-/// not follow that format (a host bug: the caller treats it as a failed host call).
-pub fn decode_map(bytes: &[u8]) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+/// not follow that format (a host bug: the caller treats it as a failed host call). Each
+/// header comes back as its name's and value's ranges in `bytes`: nothing is copied.
+pub fn decode_map(bytes: &[u8]) -> Option<Vec<[usize; 4]>> {
     if bytes.is_empty() {
         return Some(Vec::new());
     }
@@ -20,11 +21,13 @@ pub fn decode_map(bytes: &[u8]) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
     for i in 0..count {
         let at = 4 + i * 8;
         let (name_len, value_len) = (read_u32(bytes, at)?, read_u32(bytes, at + 4)?);
-        let name = terminated(bytes, data, name_len)?;
+        let name_at = data;
+        terminated(bytes, data, name_len)?;
         data = data.checked_add(name_len)?.checked_add(1)?;
-        let value = terminated(bytes, data, value_len)?;
+        let value_at = data;
+        terminated(bytes, data, value_len)?;
         data = data.checked_add(value_len)?.checked_add(1)?;
-        pairs.push((name.to_vec(), value.to_vec()));
+        pairs.push([name_at, name_at + name_len, value_at, value_at + value_len]);
     }
     Some(pairs)
 }
@@ -81,6 +84,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The decoded map as (name, value) pairs, through the core's own map.
+    fn decode_pairs(bytes: &[u8]) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+        let map = providers::HeaderMap::from_spans(bytes.to_vec(), decode_map(bytes)?)?;
+        Some(map.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect())
+    }
+
     fn encode_bytes(pairs: &[(&[u8], &[u8])]) -> Vec<u8> {
         let mut out = (pairs.len() as u32).to_le_bytes().to_vec();
         for (k, v) in pairs {
@@ -100,31 +109,31 @@ mod tests {
     fn decodes_values_that_are_not_utf8() {
         let raw =
             encode_bytes(&[(b":path", b"/v1/chat/completions"), (b"x-note", b"caf\xE9"), (b"x-bad", b"\xC3\x28")]);
-        let pairs = decode_map(&raw).unwrap();
+        let pairs = decode_pairs(&raw).unwrap();
         assert_eq!(pairs[1], (b"x-note".to_vec(), b"caf\xE9".to_vec()));
         assert_eq!(pairs[2].1, b"\xC3\x28");
-        assert_eq!(decode_map(&[]), Some(vec![]));
+        assert_eq!(decode_pairs(&[]), Some(vec![]));
     }
 
     #[test]
     fn malformed_maps_are_refused() {
         let good = encode_bytes(&[(b"a", b"1"), (b"bb", b"22")]);
         for cut in 1..good.len() {
-            assert_eq!(decode_map(&good[..cut]), None, "cut at {cut}");
+            assert_eq!(decode_pairs(&good[..cut]), None, "cut at {cut}");
         }
         let mut huge = good.clone();
         huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert_eq!(decode_map(&huge), None);
+        assert_eq!(decode_pairs(&huge), None);
         let mut long = good.clone();
         long[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert_eq!(decode_map(&long), None);
+        assert_eq!(decode_pairs(&long), None);
     }
 
     #[test]
     fn encodes_what_decodes() {
         let raw = encode_map(&[("content-type", "application/json"), ("x", "")]);
         assert_eq!(
-            decode_map(&raw).unwrap(),
+            decode_pairs(&raw).unwrap(),
             vec![(b"content-type".to_vec(), b"application/json".to_vec()), (b"x".to_vec(), vec![])]
         );
         assert_eq!(property_path(&["xds", "route_name"]), b"xds\0route_name");
@@ -134,6 +143,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_bytes_decode_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = decode_pairs(&bytes);
             let _ = decode_map(&bytes);
         }
 
@@ -141,7 +151,7 @@ mod tests {
         fn any_pairs_round_trip(pairs in proptest::collection::vec(
             (proptest::collection::vec(any::<u8>(), 0..16), proptest::collection::vec(any::<u8>(), 0..16)), 0..8)) {
             let refs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(k, v)| (k.as_slice(), v.as_slice())).collect();
-            prop_assert_eq!(decode_map(&encode_bytes(&refs)), Some(pairs.clone()));
+            prop_assert_eq!(decode_pairs(&encode_bytes(&refs)), Some(pairs.clone()));
         }
     }
 }
