@@ -112,8 +112,10 @@ pub fn split_query(path: &str) -> (&str, &str) {
 pub fn detect(path_and_query: &str) -> Option<ApiPath<'_>> {
     let (path, query) = split_query(path_and_query);
     // Try each `/v1/` from the right, so a prefix containing `/v1/` still works.
-    let mut end = path.len();
-    while let Some(idx) = path.get(..end).and_then(|p| p.rfind("/v1/")) {
+    // A byte search: `rfind` with a string pattern sets up a two-way searcher per call.
+    let bytes = path.as_bytes();
+    let mut end = bytes.len();
+    while let Some(idx) = bytes.get(..end).and_then(|p| p.windows(4).rposition(|w| w == b"/v1/")) {
         let resource = path.get(idx + 3..).unwrap_or("");
         if let Some(kind) = classify(resource) {
             return Some(ApiPath { kind, resource, query });
@@ -127,12 +129,22 @@ pub fn detect(path_and_query: &str) -> Option<ApiPath<'_>> {
 fn classify(resource: &str) -> Option<ApiKind> {
     let mut segs = resource.strip_prefix('/')?.split('/');
     let first = segs.next()?;
-    let rest: Vec<&str> = segs.collect();
+    // No resource has more than 4 segments after the first: a fifth is no match.
+    let mut rest = [""; 5];
+    let mut n = 0;
+    for (slot, seg) in rest.iter_mut().zip(segs.by_ref()) {
+        *slot = seg;
+        n += 1;
+    }
+    if segs.next().is_some() {
+        return None;
+    }
+    let rest = rest.get(..n).unwrap_or_default();
     // An empty segment (`//`, trailing `/`) is never a valid resource.
     if rest.iter().any(|s| s.is_empty()) {
         return None;
     }
-    let kind = match (first, rest.as_slice()) {
+    let kind = match (first, rest) {
         ("chat", ["completions"]) => ApiKind::ChatCompletions,
         ("completions", []) => ApiKind::Completions,
         ("embeddings", []) => ApiKind::Embeddings,
