@@ -35,7 +35,7 @@
 use crate::dialect::openai::UsageOut;
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
-use crate::json::{as_array, as_u64, opt_str, read_members, WrongType};
+use crate::json::{as_array, as_str, as_u64, opt_str, read_members, WrongType};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -52,14 +52,15 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
         return Err(ProxyError::bad_upstream("the upstream response has no content"));
     };
 
-    let mut text = String::new();
+    // Text blocks as the upstream's JSON strings: one (the usual answer) is copied as it is.
+    let mut texts: Vec<&RawValue> = Vec::new();
     let mut reasoning: Option<String> = None;
     let mut thinking_blocks = Vec::new();
     let mut tool_calls = Vec::new();
     for raw in content {
         let Some(block) = block_in(raw) else { continue };
         match block.kind.as_ref() {
-            "text" => text.push_str(block.text.as_deref().unwrap_or_default()),
+            "text" => texts.extend(block.text.filter(|t| t.get() != "\"\"")),
             "thinking" => {
                 let thinking = block.thinking.unwrap_or_default();
                 reasoning.get_or_insert_with(String::new).push_str(&thinking);
@@ -77,8 +78,18 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
             _ => {}
         }
     }
-    let has_text = !text.is_empty();
-    let content = if has_text || tool_calls.is_empty() { Some(text) } else { None };
+    let content = match texts.as_slice() {
+        [] if !tool_calls.is_empty() => None,
+        [] => Some(ContentOut::Text(String::new())),
+        [one] => Some(ContentOut::Literal(one)),
+        many => {
+            let mut joined = String::new();
+            for t in many {
+                joined.push_str(&as_str(t).unwrap_or_default());
+            }
+            Some(ContentOut::Text(joined))
+        }
+    };
 
     let id = match msg.id {
         Some(id) => id,
@@ -210,7 +221,8 @@ fn message_in(body: &[u8]) -> Option<MessageIn<'_>> {
 
 struct BlockIn<'a> {
     kind: Cow<'a, str>,
-    text: Option<Cow<'a, str>>,
+    /// A JSON string (checked), copied or decoded by the caller.
+    text: Option<&'a RawValue>,
     thinking: Option<Cow<'a, str>>,
     signature: Option<Cow<'a, str>>,
     data: Option<Cow<'a, str>>,
@@ -227,7 +239,10 @@ fn block_in(raw: &RawValue) -> Option<BlockIn<'_>> {
     let read = || -> Result<BlockIn<'_>, WrongType> {
         Ok(BlockIn {
             kind: opt_str(kind)?.ok_or(WrongType)?,
-            text: opt_str(text)?,
+            text: match text {
+                Some(t) if !t.get().starts_with('"') => return Err(WrongType),
+                t => t,
+            },
             thinking: opt_str(thinking)?,
             signature: opt_str(signature)?,
             data: opt_str(data)?,
@@ -310,13 +325,21 @@ struct ChoiceOut<'a> {
 #[derive(Serialize)]
 struct MessageOut<'a> {
     role: &'static str,
-    content: Option<String>,
+    content: Option<ContentOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reasoning_content: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     thinking_blocks: Option<Vec<ThinkingBlockOut<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_calls: Option<Vec<ToolCallOut<'a>>>,
+}
+
+/// The message text: joined from several blocks, or one block's JSON string as it came.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ContentOut<'a> {
+    Text(String),
+    Literal(&'a RawValue),
 }
 
 #[derive(Serialize)]

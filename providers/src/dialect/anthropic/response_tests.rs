@@ -296,3 +296,14 @@ fn usage_mapping() {
         Some(crate::dialect::openai::PromptTokensDetails { cached_tokens: 0 })
     );
 }
+
+#[test]
+fn one_text_block_is_copied_as_its_json_string() {
+    let body = br#"{"type":"message","id":"m","model":"c","content":[{"type":"text","text":"caf\u00e9 \"q\"\n"}],"stop_reason":"end_turn"}"#;
+    let out = String::from_utf8(translate_response(body, &ctx()).unwrap()).unwrap();
+    assert!(out.contains(r#""content":"caf\u00e9 \"q\"\n""#), "{out}");
+    // Several blocks are decoded and joined; a text that is not a string drops the block.
+    let body = br#"{"type":"message","content":[{"type":"text","text":"a\u00e9"},{"type":"text","text":5},{"type":"text","text":"b"}]}"#;
+    let out: Value = crate::json::from_bytes(&translate_response(body, &ctx()).unwrap()).unwrap();
+    assert_eq!(out["choices"][0]["message"]["content"], "aéb");
+}

@@ -651,11 +651,7 @@ pub fn write_extra_content(out: &mut Vec<u8>, signature: &str) {
     out.extend_from_slice(b"}}");
 }
 
-/// A JSON string at the end of `out`.
-pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Into a `Vec` this cannot fail (a `str` is always JSON).
-    let _ = serde_json::to_writer(&mut *out, s);
-}
+pub use crate::json::write_str;
 
 /// OpenAI `usage` at the end of `out`.
 pub fn write_usage(out: &mut Vec<u8>, usage: &UsageOut) {
