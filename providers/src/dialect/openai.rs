@@ -6,7 +6,7 @@ use crate::api::ApiKind;
 use crate::config::{settings, ProviderConfig};
 use crate::dialect::Translated;
 use crate::error::ProxyError;
-use crate::json::{self, Edit, ObjectView, ViewError};
+use crate::json::{self, write_u64, Edit, ObjectView, ViewError};
 use crate::stream::sse::{Block, SseDecoder, SseError};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -265,6 +265,30 @@ impl UsageOut {
     }
 }
 
+impl UsageOut {
+    /// Appends the `usage` object (what serde wrote for it, without serde's machinery: every
+    /// translated answer and the last chunk of every stream carries one).
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"prompt_tokens\":");
+        write_u64(out, self.prompt_tokens);
+        out.extend_from_slice(b",\"completion_tokens\":");
+        write_u64(out, self.completion_tokens);
+        out.extend_from_slice(b",\"total_tokens\":");
+        write_u64(out, self.total_tokens);
+        if let Some(d) = &self.prompt_tokens_details {
+            out.extend_from_slice(b",\"prompt_tokens_details\":{\"cached_tokens\":");
+            write_u64(out, d.cached_tokens);
+            out.push(b'}');
+        }
+        if let Some(d) = &self.completion_tokens_details {
+            out.extend_from_slice(b",\"completion_tokens_details\":{\"reasoning_tokens\":");
+            write_u64(out, d.reasoning_tokens);
+            out.push(b'}');
+        }
+        out.push(b'}');
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PromptTokensDetails {
     pub cached_tokens: u64,
@@ -273,4 +297,19 @@ pub struct PromptTokensDetails {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CompletionTokensDetails {
     pub reasoning_tokens: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_is_written_as_serde_wrote_it() {
+        for (cached, reasoning) in [(None, None), (Some(7), None), (None, Some(3)), (Some(0), Some(u64::MAX))] {
+            let usage = UsageOut::from_counts(12, 30, None, cached, reasoning);
+            let mut out = Vec::new();
+            usage.write(&mut out);
+            assert_eq!(out, serde_json::to_vec(&usage).unwrap(), "{usage:?}");
+        }
+    }
 }

@@ -35,8 +35,7 @@
 use crate::dialect::openai::UsageOut;
 use crate::dialect::TranslateCtx;
 use crate::error::ProxyError;
-use crate::json::{as_array, as_str, as_u64, opt_str, read_members, WrongType};
-use serde::Serialize;
+use crate::json::{as_array, as_str, as_u64, opt_str, read_members, write_str, write_u64, WrongType};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -71,8 +70,8 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
                 let arguments = block.input.map_or_else(|| "{}".to_string(), |i| crate::json::compact(i.get()));
                 tool_calls.push(ToolCallOut {
                     id: block.id.unwrap_or_default(),
-                    kind: "function",
-                    function: FunctionOut { name: block.name.unwrap_or_default(), arguments },
+                    name: block.name.unwrap_or_default(),
+                    arguments,
                 });
             }
             _ => {}
@@ -91,30 +90,68 @@ pub fn translate_response(body: &[u8], ctx: &TranslateCtx) -> Result<Vec<u8>, Pr
         }
     };
 
-    let id = match msg.id {
-        Some(id) => id,
-        None => Cow::Owned(format!("msg_{:016x}", ctx.random)),
-    };
-    let out = ResponseOut {
-        id,
-        object: "chat.completion",
-        created: ctx.created,
-        model: msg.model.unwrap_or(Cow::Borrowed(ctx.model.as_str())),
-        choices: [ChoiceOut {
-            index: 0,
-            message: MessageOut {
-                role: "assistant",
-                content,
-                reasoning_content: reasoning,
-                thinking_blocks: (!thinking_blocks.is_empty()).then_some(thinking_blocks),
-                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
-            },
-            logprobs: None,
-            finish_reason: msg.stop_reason.as_deref().map(finish_reason),
-        }],
-        usage: msg.usage.as_ref().map(openai_usage),
-    };
-    serde_json::to_vec(&out).map_err(|_| ProxyError::bad_upstream("could not build the response"))
+    let mut out = Vec::with_capacity(body.len() + 256);
+    out.extend_from_slice(b"{\"id\":");
+    match &msg.id {
+        Some(id) => write_str(&mut out, id),
+        None => {
+            out.extend_from_slice(b"\"msg_");
+            out.extend_from_slice(format!("{:016x}", ctx.random).as_bytes());
+            out.push(b'"');
+        }
+    }
+    out.extend_from_slice(b",\"object\":\"chat.completion\",\"created\":");
+    write_u64(&mut out, ctx.created);
+    out.extend_from_slice(b",\"model\":");
+    write_str(&mut out, msg.model.as_deref().unwrap_or(&ctx.model));
+    out.extend_from_slice(b",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+    match content {
+        None => out.extend_from_slice(b"null"),
+        Some(ContentOut::Text(text)) => write_str(&mut out, &text),
+        Some(ContentOut::Literal(raw)) => out.extend_from_slice(raw.get().as_bytes()),
+    }
+    if let Some(reasoning) = &reasoning {
+        out.extend_from_slice(b",\"reasoning_content\":");
+        write_str(&mut out, reasoning);
+    }
+    if !thinking_blocks.is_empty() {
+        out.extend_from_slice(b",\"thinking_blocks\":[");
+        for (n, block) in thinking_blocks.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            block.write(&mut out);
+        }
+        out.push(b']');
+    }
+    if !tool_calls.is_empty() {
+        out.extend_from_slice(b",\"tool_calls\":[");
+        for (n, call) in tool_calls.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"id\":");
+            write_str(&mut out, &call.id);
+            out.extend_from_slice(b",\"type\":\"function\",\"function\":{\"name\":");
+            write_str(&mut out, &call.name);
+            out.extend_from_slice(b",\"arguments\":");
+            write_str(&mut out, &call.arguments);
+            out.extend_from_slice(b"}}");
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"},\"logprobs\":null,\"finish_reason\":");
+    match msg.stop_reason.as_deref().map(finish_reason) {
+        Some(reason) => write_str(&mut out, reason),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b"}]");
+    if let Some(usage) = msg.usage.as_ref().map(openai_usage) {
+        out.extend_from_slice(b",\"usage\":");
+        usage.write(&mut out);
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 /// An Anthropic error (`{"type":"error","error":{...}}`, any status) → status and OpenAI
@@ -301,70 +338,44 @@ fn error_envelope(body: &[u8]) -> Result<Option<ErrorIn<'_>>, WrongType> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output shapes.
-
-#[derive(Serialize)]
-struct ResponseOut<'a> {
-    id: Cow<'a, str>,
-    object: &'static str,
-    created: u64,
-    model: Cow<'a, str>,
-    choices: [ChoiceOut<'a>; 1],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    usage: Option<UsageOut>,
-}
-
-#[derive(Serialize)]
-struct ChoiceOut<'a> {
-    index: u32,
-    message: MessageOut<'a>,
-    logprobs: Option<()>,
-    finish_reason: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-struct MessageOut<'a> {
-    role: &'static str,
-    content: Option<ContentOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reasoning_content: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    thinking_blocks: Option<Vec<ThinkingBlockOut<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tool_calls: Option<Vec<ToolCallOut<'a>>>,
-}
+// Output shapes, written by hand (byte for byte what serde_json wrote for the former structs).
 
 /// The message text: joined from several blocks, or one block's JSON string as it came.
-#[derive(Serialize)]
-#[serde(untagged)]
 enum ContentOut<'a> {
     Text(String),
     Literal(&'a RawValue),
 }
 
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
 enum ThinkingBlockOut<'a> {
-    Thinking {
-        thinking: Cow<'a, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        signature: Option<Cow<'a, str>>,
-    },
-    RedactedThinking {
-        data: Option<Cow<'a, str>>,
-    },
+    Thinking { thinking: Cow<'a, str>, signature: Option<Cow<'a, str>> },
+    RedactedThinking { data: Option<Cow<'a, str>> },
 }
 
-#[derive(Serialize)]
+impl ThinkingBlockOut<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            ThinkingBlockOut::Thinking { thinking, signature } => {
+                out.extend_from_slice(b"{\"type\":\"thinking\",\"thinking\":");
+                write_str(out, thinking);
+                if let Some(signature) = signature {
+                    out.extend_from_slice(b",\"signature\":");
+                    write_str(out, signature);
+                }
+            }
+            ThinkingBlockOut::RedactedThinking { data } => {
+                out.extend_from_slice(b"{\"type\":\"redacted_thinking\",\"data\":");
+                match data {
+                    Some(data) => write_str(out, data),
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+        }
+        out.push(b'}');
+    }
+}
+
 struct ToolCallOut<'a> {
     id: Cow<'a, str>,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    function: FunctionOut<'a>,
-}
-
-#[derive(Serialize)]
-struct FunctionOut<'a> {
     name: Cow<'a, str>,
     arguments: String,
 }

@@ -655,10 +655,7 @@ pub use crate::json::write_str;
 
 /// OpenAI `usage` at the end of `out`.
 pub fn write_usage(out: &mut Vec<u8>, usage: &UsageOut) {
-    let mark = out.len();
-    if serde_json::to_writer(&mut *out, usage).is_err() {
-        out.truncate(mark);
-    }
+    usage.write(out);
 }
 
 #[cfg(test)]
