@@ -554,6 +554,29 @@ pub fn escape(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
 }
 
+/// The length of the JSON string literal at the start of `s` (quotes included) when it uses
+/// only the short escapes (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`): valid in any JSON
+/// parser as it is. `None` for anything else (not a string, unterminated, a raw control
+/// character, a `\u` escape), which callers hand to the full parser.
+pub fn plain_string_literal(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    if bytes.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    loop {
+        match *bytes.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => match bytes.get(i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                _ => return None,
+            },
+            0..=0x1f => return None,
+            _ => i += 1,
+        }
+    }
+}
+
 /// A string to write: text, or a JSON string from the client's request copied as it is (no
 /// unescaping and escaping again: prompts, tool descriptions and tool results are most of a
 /// request's bytes).
@@ -637,6 +660,18 @@ pub fn set_path(doc: &[u8], path: &[&str], value: &[u8], overwrite: bool) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_string_literals_are_only_what_any_parser_accepts_as_is() {
+        let ok = [(r#""""#, 2), (r#""abc" tail"#, 5), (r#""a\"b\\c\/\n\t""#, 15), ("\"é😀\"}", 8)];
+        for (s, len) in ok {
+            assert_eq!(plain_string_literal(s), Some(len), "{s}");
+            assert!(serde_json::from_str::<String>(&s[..len]).is_ok(), "{s}");
+        }
+        for s in [r#""\u0041""#, r#""open"#, "\"tab\there\"", r#""\x""#, r#"abc"#, "", r#""\"#] {
+            assert_eq!(plain_string_literal(s), None, "{s:?}");
+        }
+    }
 
     #[test]
     fn strings_are_escaped_as_serde_json_escapes_them() {

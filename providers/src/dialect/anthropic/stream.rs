@@ -218,6 +218,34 @@ impl From<WrongType> for Malformed {
     }
 }
 
+/// The string piece a `content_block_delta` carries.
+#[derive(Clone, Copy)]
+enum Piece {
+    Text,
+    Thinking,
+    Arguments,
+}
+
+/// A `content_block_delta` of text, thinking or tool arguments written exactly as Anthropic
+/// writes it (`{"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":"…"}}`,
+/// the string with only short escapes): its piece, block index and JSON string, read without
+/// a JSON parser. `None` for any other event or layout (the parser reads those).
+fn delta_literal(data: &str) -> Option<(Piece, u64, &str)> {
+    let rest = data.strip_prefix(r#"{"type":"content_block_delta","index":"#)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let index = rest.get(..digits)?.parse().ok()?;
+    let rest = rest.get(digits..)?.strip_prefix(r#","delta":{"type":""#)?;
+    let (kind, rest) = [
+        (Piece::Text, r#"text_delta","text":"#),
+        (Piece::Thinking, r#"thinking_delta","thinking":"#),
+        (Piece::Arguments, r#"input_json_delta","partial_json":"#),
+    ]
+    .into_iter()
+    .find_map(|(kind, head)| rest.strip_prefix(head).map(|rest| (kind, rest)))?;
+    let len = crate::json::plain_string_literal(rest)?;
+    (rest.get(len..)? == "}}").then(|| rest.get(..len).map(|piece| (kind, index, piece))).flatten()
+}
+
 /// A string member as its JSON text, when it is a non-empty string; `Err` for another type.
 fn non_empty_literal(raw: Option<&RawValue>) -> Result<Option<&RawValue>, WrongType> {
     match raw {
@@ -254,6 +282,14 @@ impl State {
         if data == "[DONE]" {
             // Not Anthropic's, but some compatible servers end this way: a normal end.
             self.stop(out);
+            return;
+        }
+        // Most events are text deltas in the layout Anthropic writes them: those are read
+        // without a JSON parser; any other layout takes the general path below.
+        if let Some((kind, index, piece)) = delta_literal(data) {
+            if piece != "\"\"" {
+                self.emit_piece(kind, index, piece, out);
+            }
             return;
         }
         let Some(env) = envelope(data) else {
@@ -383,42 +419,48 @@ impl State {
         if [text, partial_json, thinking, signature].iter().flatten().any(|raw| !raw.get().starts_with('"')) {
             return Err(Malformed);
         }
-        // Text, thinking and argument pieces are JSON strings in both protocols: copied as
-        // they are, not unescaped and escaped again (every event of a stream is one).
-        match opt_str(kind)?.as_deref() {
-            Some("text_delta") => {
-                if let Some(text) = non_empty_literal(text)? {
-                    self.ensure_started(out);
-                    self.write_literal_chunk(out, b"{\"content\":", text, b"}");
-                }
-            }
-            Some("input_json_delta") => {
-                let index = block_index(env);
-                let k = self.tools.iter().rev().find(|(i, _)| *i == index).map(|(_, k)| *k);
-                if let (Some(k), Some(args)) = (k, non_empty_literal(partial_json)?) {
-                    let mut open = Vec::with_capacity(48);
-                    open.extend_from_slice(b"{\"tool_calls\":[{\"index\":");
-                    write_u64(&mut open, u64::from(k));
-                    open.extend_from_slice(b",\"function\":{\"arguments\":");
-                    self.ensure_started(out);
-                    self.write_literal_chunk(out, &open, args, b"}}]}");
-                }
-            }
-            Some("thinking_delta") => {
-                if let Some(thinking) = non_empty_literal(thinking)? {
-                    self.ensure_started(out);
-                    self.write_literal_chunk(out, b"{\"reasoning_content\":", thinking, b"}");
-                }
-            }
+        let kind = opt_str(kind)?;
+        let (kind, piece) = match kind.as_deref() {
+            Some("text_delta") => (Piece::Text, text),
+            Some("input_json_delta") => (Piece::Arguments, partial_json),
+            Some("thinking_delta") => (Piece::Thinking, thinking),
             Some("signature_delta") => {
                 if let Some(signature) = non_empty(&opt_str(signature)?) {
                     self.emit_signature(out, signature);
                 }
+                return Ok(());
             }
             // citations_delta and newer delta types have no chat-completions counterpart.
-            _ => {}
+            _ => return Ok(()),
+        };
+        if let Some(piece) = non_empty_literal(piece)? {
+            self.emit_piece(kind, block_index(env), piece.get(), out);
         }
         Ok(())
+    }
+
+    /// A text, thinking or argument piece: a JSON string in both protocols, copied as it is
+    /// (not unescaped and escaped again: nearly every event of a stream is one).
+    fn emit_piece(&mut self, kind: Piece, index: u64, literal: &str, out: &mut Vec<u8>) {
+        match kind {
+            Piece::Text => {
+                self.ensure_started(out);
+                self.write_literal_chunk(out, b"{\"content\":", literal, b"}");
+            }
+            Piece::Thinking => {
+                self.ensure_started(out);
+                self.write_literal_chunk(out, b"{\"reasoning_content\":", literal, b"}");
+            }
+            Piece::Arguments => {
+                let Some(k) = self.tools.iter().rev().find(|(i, _)| *i == index).map(|(_, k)| *k) else { return };
+                let mut open = Vec::with_capacity(48);
+                open.extend_from_slice(b"{\"tool_calls\":[{\"index\":");
+                write_u64(&mut open, u64::from(k));
+                open.extend_from_slice(b",\"function\":{\"arguments\":");
+                self.ensure_started(out);
+                self.write_literal_chunk(out, &open, literal, b"}}]}");
+            }
+        }
     }
 
     fn on_message_delta(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
@@ -492,11 +534,11 @@ impl State {
     }
 
     /// A chunk whose delta is `open` + a JSON string copied from the upstream event + `close`.
-    fn write_literal_chunk(&self, out: &mut Vec<u8>, open: &[u8], literal: &RawValue, close: &[u8]) {
+    fn write_literal_chunk(&self, out: &mut Vec<u8>, open: &[u8], literal: &str, close: &[u8]) {
         out.extend_from_slice(&self.head);
         out.extend_from_slice(b"{\"index\":0,\"delta\":");
         out.extend_from_slice(open);
-        out.extend_from_slice(literal.get().as_bytes());
+        out.extend_from_slice(literal.as_bytes());
         out.extend_from_slice(close);
         out.extend_from_slice(b",\"finish_reason\":null}]}\n\n");
     }

@@ -680,3 +680,56 @@ fn output_is_valid_openai_chunks() {
         assert!(v["choices"].is_array());
     }
 }
+
+#[test]
+fn text_deltas_read_without_the_parser_translate_as_the_parser_does() {
+    // Each text in Anthropic's own layout (the fast path) and in a layout only the JSON parser
+    // reads (spaces, members reordered): the same chunks, byte for byte.
+    let texts =
+        [r#""plain""#, r#""""#, r#""quote \" back \\ slash \/ \n\t\r\b\f""#, r#""\u00e9 \ud83d\ude00""#, "\"é 😀\""];
+    for text in texts {
+        let fast =
+            format!(r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"text_delta","text":{text}}}}}"#);
+        let general = format!(
+            r#"{{ "index": 0, "type": "content_block_delta", "delta": {{"text": {text}, "type": "text_delta"}} }}"#
+        );
+        let stream = |data: &str| {
+            sse(&[
+                ("message_start", &message_start(r#"{"input_tokens":5,"output_tokens":1}"#)),
+                ("content_block_delta", data),
+                ("message_stop", r#"{"type":"message_stop"}"#),
+            ])
+        };
+        assert_eq!(assert_split_invariant(false, &stream(&fast)), run(false, &stream(&general)), "{text}");
+    }
+    // Thinking and tool-argument pieces the same way (arguments go to the call of their block).
+    let tool = r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"get","input":{}}}"#;
+    for (kind, member, piece) in
+        [("thinking_delta", "thinking", r#""hm \"x\" ok""#), ("input_json_delta", "partial_json", r#""{\"city\": \"Par""#)]
+    {
+        let fast =
+            format!(r#"{{"type":"content_block_delta","index":1,"delta":{{"type":"{kind}","{member}":{piece}}}}}"#);
+        let general =
+            format!(r#"{{"type":"content_block_delta","delta":{{"{member}":{piece},"type":"{kind}"}},"index":1}}"#);
+        let stream = |data: &str| {
+            sse(&[
+                ("message_start", &message_start(r#"{"input_tokens":5,"output_tokens":1}"#)),
+                ("content_block_start", tool),
+                ("content_block_delta", data),
+                ("message_stop", r#"{"type":"message_stop"}"#),
+            ])
+        };
+        let out = assert_split_invariant(false, &stream(&fast));
+        assert_eq!(out, run(false, &stream(&general)), "{kind}");
+        assert!(out.contains(&piece[1..piece.len() - 1]), "{kind}: {out}");
+    }
+    // Not a text delta, or not a JSON string: the general path decides (here: malformed).
+    for data in [
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":5}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}x"#,
+        r#"{"type":"content_block_delta","index":,"delta":{"type":"text_delta","text":"a"}}"#,
+    ] {
+        let out = run(false, &sse(&[("content_block_delta", data)]));
+        assert!(out.contains("\"error\""), "{data}: {out}");
+    }
+}
