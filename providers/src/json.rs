@@ -489,10 +489,9 @@ pub fn string_value(s: &str) -> Vec<u8> {
     out
 }
 
-/// A JSON number, written without allocating (writing into a `Vec` cannot fail).
+/// A JSON number, written without allocating or the formatting machinery.
 pub fn write_u64(out: &mut Vec<u8>, n: u64) {
-    use std::io::Write;
-    let _ = write!(out, "{n}");
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Appends `s` as a JSON string (quoted, escaped as serde_json does).

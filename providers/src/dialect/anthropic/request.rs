@@ -152,7 +152,7 @@ pub fn translate_request(view: &ObjectView<'_>, model: &str, opts: &RequestOptio
     // System prompt and turns.
     let mut system = Vec::new();
     if let Some(raw) = view.value("system") {
-        collect_system(raw, "system", &mut system)?;
+        collect_system(raw, None, &mut system)?;
     }
     let messages_raw = view
         .get("messages")
@@ -434,8 +434,16 @@ pub(super) struct SystemPart<'a> {
     pub(super) cache_control: Option<&'a RawValue>,
 }
 
-fn collect_system<'a>(raw: &'a RawValue, at: &str, out: &mut Vec<SystemPart<'a>>) -> Result<(), ProxyError> {
-    let bad = || ProxyError::invalid_request(format!("{at}: system content must be text")).with_param("messages");
+/// The system parts of the top-level `system` (`message: None`) or of `messages[i]`.
+fn collect_system<'a>(
+    raw: &'a RawValue,
+    message: Option<usize>,
+    out: &mut Vec<SystemPart<'a>>,
+) -> Result<(), ProxyError> {
+    let bad = || {
+        let at = message.map_or_else(|| "system".to_string(), |i| format!("messages[{i}]"));
+        ProxyError::invalid_request(format!("{at}: system content must be text")).with_param("messages")
+    };
     match content(Some(raw), 0).map_err(|_| bad())? {
         None => {}
         Some(Content::Text(text)) if !text.is_empty() => out.push(SystemPart { text, cache_control: None }),
@@ -490,7 +498,7 @@ fn translate_message<'a>(
     match msg.role.as_ref() {
         "system" | "developer" => {
             if let Some(c) = msg.content {
-                collect_system(c, &format!("messages[{i}]"), system)?;
+                collect_system(c, Some(i), system)?;
             }
         }
         "user" => {

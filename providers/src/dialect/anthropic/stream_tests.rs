@@ -704,9 +704,10 @@ fn text_deltas_read_without_the_parser_translate_as_the_parser_does() {
     }
     // Thinking and tool-argument pieces the same way (arguments go to the call of their block).
     let tool = r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"get","input":{}}}"#;
-    for (kind, member, piece) in
-        [("thinking_delta", "thinking", r#""hm \"x\" ok""#), ("input_json_delta", "partial_json", r#""{\"city\": \"Par""#)]
-    {
+    for (kind, member, piece) in [
+        ("thinking_delta", "thinking", r#""hm \"x\" ok""#),
+        ("input_json_delta", "partial_json", r#""{\"city\": \"Par""#),
+    ] {
         let fast =
             format!(r#"{{"type":"content_block_delta","index":1,"delta":{{"type":"{kind}","{member}":{piece}}}}}"#);
         let general =

@@ -547,13 +547,17 @@ impl State {
 
 fn open_chunk(out: &mut Vec<u8>, head: &[u8], index: u32) {
     out.extend_from_slice(head);
-    let _ = write!(out, "{{\"index\":{index},\"delta\":");
+    out.extend_from_slice(b"{\"index\":");
+    crate::json::write_u64(out, u64::from(index));
+    out.extend_from_slice(b",\"delta\":");
 }
 
 /// A chunk whose delta is one text field.
 fn text_chunk(out: &mut Vec<u8>, head: &[u8], index: u32, field: &str, text: &str) {
     open_chunk(out, head, index);
-    let _ = write!(out, "{{\"{field}\":");
+    out.extend_from_slice(b"{\"");
+    out.extend_from_slice(field.as_bytes());
+    out.extend_from_slice(b"\":");
     jstr(out, text);
     out.push(b'}');
     close_chunk(out);

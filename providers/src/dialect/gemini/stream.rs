@@ -245,7 +245,9 @@ impl State {
     /// Writes a chunk up to its delta (`close_chunk` ends it).
     fn open_chunk(&self, out: &mut Vec<u8>, index: u32) {
         out.extend_from_slice(&self.head);
-        let _ = write!(out, "{{\"index\":{index},\"delta\":");
+        out.extend_from_slice(b"{\"index\":");
+        crate::json::write_u64(out, u64::from(index));
+        out.extend_from_slice(b",\"delta\":");
     }
 
     /// The end of the upstream stream: a normal end when every candidate seen has finished.
