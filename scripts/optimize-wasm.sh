@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The size pass over the release module: Binaryen's wasm-opt -Oz (pinned in
-# tools/wasm-opt/package-lock.json). Measured on this module: 851 -> 729 KB, CPU per request in
+# tools/wasm-opt/package-lock.json). Measured on this module: 849 -> 728 KB, CPU per request in
 # Envoy equal or lower (README, Performance). Used by `make build` and the Dockerfile. WASM_OPT
 # names the binary (default: the pinned one).
 #
