@@ -623,14 +623,8 @@ impl<'a> Text<'a> {
 /// The member `key` of `o` as a `Text::Literal` when it is a string; `Err` for another type
 /// (`null` counts as absent, as for an optional string).
 pub fn literal<'a>(o: &ObjectView<'a>, key: &str) -> Result<Option<Text<'a>>, WrongType> {
-    text_of(o.value(key))
-}
-
-/// A value as a `Text::Literal` when it is a string; `null` or absent: `None`; else `Err`.
-pub fn text_of(raw: Option<&RawValue>) -> Result<Option<Text<'_>>, WrongType> {
-    match raw {
+    match o.value(key) {
         Some(raw) if raw.get().starts_with('"') => Ok(Some(Text::Literal(raw))),
-        Some(raw) if raw.get() == "null" => Ok(None),
         Some(_) => Err(WrongType),
         None => Ok(None),
     }

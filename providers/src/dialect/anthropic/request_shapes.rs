@@ -180,14 +180,8 @@ pub(super) enum ThinkingOut<'a> {
     Budget(u64),
 }
 
-pub(super) use crate::json::escape;
-
-/// Appends a JSON string.
-pub(super) fn string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    escape(out, s);
-    out.push(b'"');
-}
+use crate::json::escape;
+pub(super) use crate::json::write_str as string;
 
 /// Appends `,"key":` (never the first member of an object).
 pub(super) fn key(out: &mut Vec<u8>, key: &str) {

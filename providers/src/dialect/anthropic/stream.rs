@@ -218,6 +218,10 @@ impl From<WrongType> for Malformed {
     }
 }
 
+/// A content chunk between its head (id, model, ...) and its delta object, and after it.
+const CHUNK_DELTA: &[u8] = b"{\"index\":0,\"delta\":";
+const CHUNK_END: &[u8] = b",\"finish_reason\":null}]}\n\n";
+
 /// The string piece a `content_block_delta` carries.
 #[derive(Clone, Copy)]
 enum Piece {
@@ -244,15 +248,6 @@ fn delta_literal(data: &str) -> Option<(Piece, u64, &str)> {
     .find_map(|(kind, head)| rest.strip_prefix(head).map(|rest| (kind, rest)))?;
     let len = crate::json::plain_string_literal(rest)?;
     (rest.get(len..)? == "}}").then(|| rest.get(..len).map(|piece| (kind, index, piece))).flatten()
-}
-
-/// A string member as its JSON text, when it is a non-empty string; `Err` for another type.
-fn non_empty_literal(raw: Option<&RawValue>) -> Result<Option<&RawValue>, WrongType> {
-    match raw {
-        Some(raw) if !raw.get().starts_with('"') => Err(WrongType),
-        Some(raw) if raw.get() == "\"\"" => Ok(None),
-        other => Ok(other),
-    }
 }
 
 fn non_empty<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
@@ -433,7 +428,8 @@ impl State {
             // citations_delta and newer delta types have no chat-completions counterpart.
             _ => return Ok(()),
         };
-        if let Some(piece) = non_empty_literal(piece)? {
+        // A string (checked above); an empty one adds nothing.
+        if let Some(piece) = piece.filter(|p| p.get() != "\"\"") {
             self.emit_piece(kind, block_index(env), piece.get(), out);
         }
         Ok(())
@@ -442,25 +438,29 @@ impl State {
     /// A text, thinking or argument piece: a JSON string in both protocols, copied as it is
     /// (not unescaped and escaped again: nearly every event of a stream is one).
     fn emit_piece(&mut self, kind: Piece, index: u64, literal: &str, out: &mut Vec<u8>) {
-        match kind {
-            Piece::Text => {
-                self.ensure_started(out);
-                self.write_literal_chunk(out, b"{\"content\":", literal, b"}");
-            }
-            Piece::Thinking => {
-                self.ensure_started(out);
-                self.write_literal_chunk(out, b"{\"reasoning_content\":", literal, b"}");
-            }
-            Piece::Arguments => {
-                let Some(k) = self.tools.iter().rev().find(|(i, _)| *i == index).map(|(_, k)| *k) else { return };
-                let mut open = Vec::with_capacity(48);
-                open.extend_from_slice(b"{\"tool_calls\":[{\"index\":");
-                write_u64(&mut open, u64::from(k));
-                open.extend_from_slice(b",\"function\":{\"arguments\":");
-                self.ensure_started(out);
-                self.write_literal_chunk(out, &open, literal, b"}}]}");
+        // Arguments belong to the call of their block; none started: nothing to send.
+        let call = match kind {
+            Piece::Arguments => match self.tools.iter().rev().find(|(i, _)| *i == index) {
+                Some((_, k)) => Some(*k),
+                None => return,
+            },
+            Piece::Text | Piece::Thinking => None,
+        };
+        self.ensure_started(out);
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(CHUNK_DELTA);
+        match (kind, call) {
+            (Piece::Text, _) => out.extend_from_slice(b"{\"content\":"),
+            (Piece::Thinking, _) => out.extend_from_slice(b"{\"reasoning_content\":"),
+            (Piece::Arguments, k) => {
+                out.extend_from_slice(b"{\"tool_calls\":[{\"index\":");
+                write_u64(out, u64::from(k.unwrap_or_default()));
+                out.extend_from_slice(b",\"function\":{\"arguments\":");
             }
         }
+        out.extend_from_slice(literal.as_bytes());
+        out.extend_from_slice(if call.is_some() { b"}}]}" } else { b"}" });
+        out.extend_from_slice(CHUNK_END);
     }
 
     fn on_message_delta(&mut self, env: &Envelope<'_>, out: &mut Vec<u8>) -> Result<(), Malformed> {
@@ -525,22 +525,12 @@ impl State {
     fn write_chunk(&self, out: &mut Vec<u8>, delta: &DeltaOut<'_>) {
         let mark = out.len();
         out.extend_from_slice(&self.head);
-        out.extend_from_slice(b"{\"index\":0,\"delta\":");
+        out.extend_from_slice(CHUNK_DELTA);
         if !write_json(out, delta) {
             out.truncate(mark);
             return;
         }
-        out.extend_from_slice(b",\"finish_reason\":null}]}\n\n");
-    }
-
-    /// A chunk whose delta is `open` + a JSON string copied from the upstream event + `close`.
-    fn write_literal_chunk(&self, out: &mut Vec<u8>, open: &[u8], literal: &str, close: &[u8]) {
-        out.extend_from_slice(&self.head);
-        out.extend_from_slice(b"{\"index\":0,\"delta\":");
-        out.extend_from_slice(open);
-        out.extend_from_slice(literal.as_bytes());
-        out.extend_from_slice(close);
-        out.extend_from_slice(b",\"finish_reason\":null}]}\n\n");
+        out.extend_from_slice(CHUNK_END);
     }
 
     /// The finish chunk, once per stream.
